@@ -1,0 +1,62 @@
+"""Named defaults used across the package.
+
+Every number the package relies on is defined here once; every function that
+uses one takes it as a keyword argument, so any of them can be overridden.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "SAMPLE_RATE",
+    "SEGMENT",
+    "PEAK_THRESHOLD",
+    "SEED",
+    "SEEDS",
+    "VALIDATION_FRACTION",
+    "BATCH_SIZE",
+    "STEPS_PER_EPOCH",
+    "VALIDATION_STEPS",
+    "EPOCHS",
+    "DATA_ENV",
+    "DATASET_HANDLE",
+    "PROJECT_ROOT",
+    "DEFAULT_DATA_DIR",
+    "MODELS_DIR",
+    "DEFAULT_MODEL",
+    "IMG_DIR",
+    "CatDogError",
+    "quick_mode",
+]
+
+SAMPLE_RATE = 16_000  # Hz; every clip is resampled to this rate
+SEGMENT = 16_000  # samples in one window fed to the network (1 s)
+PEAK_THRESHOLD = 0.4  # a training window must reach this peak (original used 0.4-0.5)
+SEED = 0  # default seed for numpy, Python and TensorFlow
+SEEDS = (0, 1, 2)  # seeds used when results are reported as mean +- sd
+VALIDATION_FRACTION = 0.2  # share of training *files* held out for validation
+BATCH_SIZE = 32
+STEPS_PER_EPOCH = 75
+VALIDATION_STEPS = 50
+EPOCHS = 15
+
+DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder
+QUICK_ENV = "CATDOG_QUICK"  # "1" makes notebooks run a small, fast version
+DATASET_HANDLE = "mmoreaux/audio-cats-and-dogs"  # Kaggle dataset
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "audio-cats-and-dogs"
+MODELS_DIR = PROJECT_ROOT / "models"
+DEFAULT_MODEL = MODELS_DIR / "m5"  # run folder used by `catdog-cnn predict`
+IMG_DIR = PROJECT_ROOT / "img"
+
+
+class CatDogError(Exception):
+    """An error a person can act on: the message names the file and the fix."""
+
+
+def quick_mode() -> bool:
+    """Return True when the environment asks for the small, fast run (``CATDOG_QUICK=1``)."""
+    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes"}

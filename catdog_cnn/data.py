@@ -1,0 +1,354 @@
+"""Finding, fetching, decoding and splitting the Audio Cats and Dogs dataset."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.io import wavfile
+from scipy.signal import resample_poly
+
+from .config import (
+    DATA_ENV,
+    DATASET_HANDLE,
+    DEFAULT_DATA_DIR,
+    SAMPLE_RATE,
+    SEED,
+    VALIDATION_FRACTION,
+    CatDogError,
+)
+
+__all__ = [
+    "LABELS",
+    "Clip",
+    "Split",
+    "find_data_dir",
+    "check_layout",
+    "fetch_data",
+    "load_wav",
+    "load_clips",
+    "read_split_table",
+    "load_split",
+]
+
+LABELS = ("cat", "dog")  # label 0 is cat, label 1 is dog
+AUDIO_FOLDER = "cats_dogs"
+SPLIT_FILE = "train_test_split.csv"
+CHECKSUMS = Path(__file__).with_name("SHA256SUMS.cats_dogs")
+
+
+@dataclass
+class Clip:
+    """One decoded recording.
+
+    Attributes
+    ----------
+    name : str
+        File name, e.g. ``"cat_1.wav"``.
+    label : int
+        0 for cat, 1 for dog.
+    audio : np.ndarray, shape (n,)
+        float32 samples in [-1, 1] at 16 kHz.
+    """
+
+    name: str
+    label: int
+    audio: np.ndarray = field(repr=False)
+
+    @property
+    def seconds(self) -> float:
+        """Duration in seconds at the package sample rate."""
+        return len(self.audio) / SAMPLE_RATE
+
+
+@dataclass
+class Split:
+    """Train, validation and test clips, and the duplicates removed from them.
+
+    ``dropped`` lists ``(dropped file, its duplicate in train, side)`` for every
+    validation or test file whose decoded audio equals a training file's.
+    """
+
+    train: list[Clip]
+    validation: list[Clip]
+    test: list[Clip]
+    dropped: list[tuple[str, str, str]]
+
+
+def _missing_data_message(looked: Path) -> str:
+    return (
+        f"{looked}: the Audio Cats and Dogs dataset is not there "
+        f"(expected {AUDIO_FOLDER}/ and {SPLIT_FILE}). Provide it in one of three ways:\n"
+        f"  1. run `catdog-cnn fetch-data` to download it into {DEFAULT_DATA_DIR};\n"
+        f"  2. set the environment variable {DATA_ENV} to the folder that holds it;\n"
+        f"  3. pass the folder explicitly (`--data-dir DIR` on the command line, "
+        f"`data_dir=` in Python)."
+    )
+
+
+def check_layout(path: Path) -> Path:
+    """Check that ``path`` holds the dataset as Kaggle ships it.
+
+    Parameters
+    ----------
+    path : Path
+        Folder expected to contain ``cats_dogs/*.wav`` and ``train_test_split.csv``.
+
+    Returns
+    -------
+    Path
+        The same folder, resolved.
+
+    Raises
+    ------
+    CatDogError
+        If the folder, the audio folder, its WAV files or the split table is missing.
+    """
+    path = Path(path).expanduser().resolve()
+    audio = path / AUDIO_FOLDER
+    if not (path / SPLIT_FILE).is_file() or not audio.is_dir() or not any(audio.glob("*.wav")):
+        raise CatDogError(_missing_data_message(path))
+    return path
+
+
+def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """Locate the dataset: explicit argument, then ``$CATDOG_DATA_DIR``, then ``data/`` in the project.
+
+    Returns
+    -------
+    Path
+        The dataset folder, checked by :func:`check_layout`.
+    """
+    if data_dir is None:
+        data_dir = os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR
+    return check_layout(Path(data_dir))
+
+
+def _kagglehub_download(handle: str) -> Path:
+    try:
+        import kagglehub
+    except ImportError as err:  # pragma: no cover - kagglehub is a dependency
+        raise CatDogError("fetch-data needs kagglehub: pip install kagglehub") from err
+    return Path(kagglehub.dataset_download(handle))
+
+
+def _read_checksums() -> dict[str, str]:
+    sums = {}
+    for line in CHECKSUMS.read_text().splitlines():
+        digest, name = line.split()
+        sums[name] = digest
+    return sums
+
+
+def _verify_checksums(audio_dir: Path) -> None:
+    """Compare every WAV in ``audio_dir`` with the published SHA-256 sums."""
+    expected = _read_checksums()
+    present = {p.name for p in audio_dir.glob("*.wav")}
+    missing = sorted(set(expected) - present)
+    if missing:
+        raise CatDogError(
+            f"{audio_dir}: {len(missing)} files are missing (first: {missing[0]}); "
+            "delete the folder and run `catdog-cnn fetch-data` again."
+        )
+    for name, digest in expected.items():
+        actual = hashlib.sha256((audio_dir / name).read_bytes()).hexdigest()
+        if actual != digest:
+            raise CatDogError(
+                f"{audio_dir / name}: checksum mismatch (corrupt download); "
+                "delete the folder and run `catdog-cnn fetch-data` again."
+            )
+
+
+def fetch_data(
+    dest: str | os.PathLike = DEFAULT_DATA_DIR,
+    *,
+    download: Callable[[str], Path] = _kagglehub_download,
+    handle: str = DATASET_HANDLE,
+) -> Path:
+    """Download the dataset from Kaggle into ``dest`` and verify it.
+
+    Public Kaggle datasets download without credentials. The download lands in
+    kagglehub's cache; the files are then copied into ``dest``, their layout
+    checked and every WAV compared with the published SHA-256 sums.
+
+    Parameters
+    ----------
+    dest : path
+        Folder to create; nothing is done if it already holds a valid copy.
+    download : callable
+        ``download(handle) -> folder`` returning where the files were downloaded
+        (``kagglehub.dataset_download`` by default; tests pass a local stand-in).
+    handle : str
+        Kaggle dataset handle.
+
+    Returns
+    -------
+    Path
+        The dataset folder.
+    """
+    dest = Path(dest).expanduser().resolve()
+    if dest.exists():
+        check_layout(dest)
+        _verify_checksums(dest / AUDIO_FOLDER)
+        return dest
+    source = Path(download(handle))
+    found = [p.parent for p in source.rglob(SPLIT_FILE)]
+    if not found:
+        raise CatDogError(f"{source}: the download has no {SPLIT_FILE}; the dataset layout has changed.")
+    root = check_layout(found[0])
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        staging = Path(tmp) / dest.name
+        staging.mkdir()
+        shutil.copy2(root / SPLIT_FILE, staging / SPLIT_FILE)
+        shutil.copytree(root / AUDIO_FOLDER, staging / AUDIO_FOLDER)
+        _verify_checksums(staging / AUDIO_FOLDER)
+        staging.rename(dest)
+    return dest
+
+
+def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
+    if data.dtype == np.uint8:  # 8-bit WAV is unsigned, centred on 128
+        return (data.astype(np.float32) - 128.0) / 128.0
+    if data.dtype == np.int16:
+        return data.astype(np.float32) / 32768.0
+    if data.dtype == np.int32:  # 24-bit data comes left-justified in int32
+        return (data.astype(np.float64) / 2147483648.0).astype(np.float32)
+    if data.dtype.kind == "f":
+        return data.astype(np.float32)
+    raise CatDogError(f"{path}: unsupported sample type {data.dtype}; convert it to 16-bit PCM WAV.")
+
+
+def load_wav(path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Decode a WAV file to mono float32 in [-1, 1] at ``sample_rate``.
+
+    Reads 8/16/24/32-bit PCM and 32/64-bit float files, downmixes several
+    channels by averaging and resamples with ``scipy.signal.resample_poly``.
+
+    Parameters
+    ----------
+    path : path
+        The WAV file.
+    sample_rate : int
+        Target rate in Hz.
+
+    Returns
+    -------
+    np.ndarray, shape (n,)
+        float32 samples in [-1, 1].
+
+    Raises
+    ------
+    CatDogError
+        If the file cannot be read or decoded, holds no samples, or holds NaN/inf.
+    """
+    path = Path(path)
+    try:
+        rate, data = wavfile.read(path)
+    except FileNotFoundError:
+        raise CatDogError(f"{path}: no such file") from None
+    except (ValueError, OSError, EOFError) as err:
+        raise CatDogError(f"{path}: not a readable WAV file ({err}); convert it to 16-bit PCM WAV.") from None
+    audio = _to_float(np.asarray(data), path)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1, dtype=np.float32)
+    if audio.size == 0:
+        raise CatDogError(f"{path}: the file holds no audio samples.")
+    if not np.all(np.isfinite(audio)):
+        raise CatDogError(f"{path}: the file holds NaN or infinite samples.")
+    if rate != sample_rate:
+        g = math.gcd(int(rate), sample_rate)
+        audio = resample_poly(audio, sample_rate // g, int(rate) // g).astype(np.float32)
+    return np.clip(audio, -1.0, 1.0)
+
+
+def read_split_table(data_dir: str | os.PathLike | None = None) -> dict[str, list[str]]:
+    """Read the dataset's ``train_test_split.csv``.
+
+    Returns
+    -------
+    dict
+        Column name (``train_cat``, ``train_dog``, ``test_cat``, ``test_dog``)
+        to the list of file names in it, empty cells left out.
+    """
+    path = find_data_dir(data_dir) / SPLIT_FILE
+    columns: dict[str, list[str]] = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            for key, value in row.items():
+                if key and value:
+                    columns.setdefault(key, []).append(value)
+    expected = {"train_cat", "train_dog", "test_cat", "test_dog"}
+    if set(columns) != expected:
+        raise CatDogError(f"{path}: expected columns {sorted(expected)}, found {sorted(columns)}.")
+    return columns
+
+
+def load_clips(names: list[str], label: int, data_dir: str | os.PathLike | None = None) -> list[Clip]:
+    """Decode the named files of the dataset into :class:`Clip` objects."""
+    audio_dir = find_data_dir(data_dir) / AUDIO_FOLDER
+    return [Clip(name, label, load_wav(audio_dir / name)) for name in names]
+
+
+def _fingerprint(audio: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(audio).tobytes()).hexdigest()
+
+
+def _carve_validation(clips: list[Clip], fraction: float, rng: np.random.Generator) -> tuple[list[Clip], list[Clip]]:
+    """Split clips into (train, validation) per class, by file."""
+    train, validation = [], []
+    for label in (0, 1):
+        of_class = sorted((c for c in clips if c.label == label), key=lambda c: c.name)
+        order = rng.permutation(len(of_class))
+        n_val = round(fraction * len(of_class))
+        validation += [of_class[i] for i in order[:n_val]]
+        train += [of_class[i] for i in order[n_val:]]
+    return train, validation
+
+
+def load_split(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    validation_fraction: float = VALIDATION_FRACTION,
+    seed: int = SEED,
+) -> Split:
+    """Load the official split, carve validation files from train, drop duplicates.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Dataset folder (see :func:`find_data_dir`).
+    validation_fraction : float
+        Share of each class's training files held out for validation (0 for none).
+    seed : int
+        Seed of the stratified validation draw.
+
+    Returns
+    -------
+    Split
+        Clips of each side; validation and test files whose decoded audio
+        duplicates a training file are removed and listed in ``dropped``.
+    """
+    table = read_split_table(data_dir)
+    train_all = load_clips(table["train_cat"], 0, data_dir) + load_clips(table["train_dog"], 1, data_dir)
+    test = load_clips(table["test_cat"], 0, data_dir) + load_clips(table["test_dog"], 1, data_dir)
+    train, validation = _carve_validation(train_all, validation_fraction, np.random.default_rng(seed))
+    seen = {_fingerprint(c.audio): c.name for c in train}
+    dropped = []
+    kept: dict[str, list[Clip]] = {"validation": [], "test": []}
+    for side, clips in (("validation", validation), ("test", test)):
+        for clip in clips:
+            twin = seen.get(_fingerprint(clip.audio))
+            if twin:
+                dropped.append((clip.name, twin, side))
+            else:
+                kept[side].append(clip)
+    return Split(train, kept["validation"], kept["test"], dropped)

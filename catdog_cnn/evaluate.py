@@ -1,0 +1,132 @@
+"""Scoring a model on whole clips: per-window and per-clip accuracy, ROC AUC, confusion matrices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from .config import SEGMENT
+from .data import LABELS, Clip
+from .generator import EvalWindows, evaluation_windows
+
+__all__ = ["roc_auc", "confusion", "clip_votes", "score", "evaluate", "predict_clip"]
+
+Predictor = Callable[[np.ndarray], np.ndarray]
+
+
+def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
+    """Area under the ROC curve (the Mann-Whitney U statistic; ties count half)."""
+    y = np.asarray(y).astype(bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(p)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def confusion(y: np.ndarray, pred: np.ndarray) -> list[list[int]]:
+    """2 x 2 confusion matrix ``[[cat as cat, cat as dog], [dog as cat, dog as dog]]``."""
+    m = np.zeros((2, 2), int)
+    np.add.at(m, (np.asarray(y).astype(int), np.asarray(pred).astype(int)), 1)
+    return m.tolist()
+
+
+def clip_votes(p: np.ndarray, clip: np.ndarray, n_clips: int) -> tuple[np.ndarray, np.ndarray]:
+    """Combine window probabilities of each clip.
+
+    Returns
+    -------
+    mean_p : np.ndarray, shape (n_clips,)
+        Mean probability of dog over the clip's windows.
+    majority : np.ndarray, shape (n_clips,)
+        1 where more than half of the windows say dog; a tie goes to ``mean_p > 0.5``.
+    """
+    counts = np.bincount(clip, minlength=n_clips)
+    mean_p = np.bincount(clip, weights=p, minlength=n_clips) / counts
+    dog_share = np.bincount(clip, weights=(p > 0.5).astype(float), minlength=n_clips) / counts
+    majority = np.where(dog_share == 0.5, mean_p > 0.5, dog_share > 0.5).astype(int)
+    return mean_p, majority
+
+
+def score(p: np.ndarray, windows: EvalWindows) -> dict[str, Any]:
+    """All metrics for window probabilities ``p`` (shape (n_windows,)) of ``windows``.
+
+    Returns
+    -------
+    dict
+        ``segment_accuracy``, ``clip_accuracy_mean`` (mean-probability vote),
+        ``clip_accuracy_majority``, ``segment_auc``, ``clip_auc``,
+        ``segment_confusion``, ``clip_confusion``, ``n_segments``, ``n_clips``
+        and ``files``: one row per clip with its name, label, mean p_dog,
+        majority vote and window count.
+    """
+    p = np.asarray(p, dtype=float).ravel()
+    mean_p, majority = clip_votes(p, windows.clip, len(windows.names))
+    y_clip = windows.clip_labels
+    counts = np.bincount(windows.clip, minlength=len(windows.names))
+    files = [
+        {"file": n, "label": LABELS[t], "p_dog": round(float(m), 4), "vote": LABELS[v], "windows": int(c)}
+        for n, t, m, v, c in zip(windows.names, y_clip, mean_p, majority, counts, strict=True)
+    ]
+    return {
+        "segment_accuracy": float(np.mean((p > 0.5) == windows.y)),
+        "clip_accuracy_mean": float(np.mean((mean_p > 0.5) == y_clip)),
+        "clip_accuracy_majority": float(np.mean(majority == y_clip)),
+        "segment_auc": roc_auc(windows.y, p),
+        "clip_auc": roc_auc(y_clip, mean_p),
+        "segment_confusion": confusion(windows.y, p > 0.5),
+        "clip_confusion": confusion(y_clip, mean_p > 0.5),
+        "n_segments": int(len(p)),
+        "n_clips": int(len(y_clip)),
+        "files": files,
+    }
+
+
+def evaluate(
+    predict: Predictor,
+    clips: list[Clip],
+    *,
+    normalization: str = "window",
+    segment: int = SEGMENT,
+    hop: int = SEGMENT,
+) -> dict[str, Any]:
+    """Cut ``clips`` into fixed windows, predict them and :func:`score` the result.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps windows of shape (n, segment, 1) to probabilities of dog, shape (n,)
+        or (n, 1): ``model.predict`` of a Keras model or a baseline's ``predict``.
+    clips : list of Clip
+        Clips to score (usually the test files).
+    normalization : {"window", "none"}
+        Scaling of the evaluation windows (see :func:`~catdog_cnn.generator.clip_windows`).
+
+    Returns
+    -------
+    dict
+        See :func:`score`; also records ``normalization`` and ``hop``.
+    """
+    windows = evaluation_windows(clips, segment=segment, hop=hop, normalization=normalization)
+    result = score(predict(windows.x), windows)
+    return {"normalization": normalization, "hop": hop, **result}
+
+
+def predict_clip(
+    predict: Predictor, audio: np.ndarray, *, normalization: str = "window", segment: int = SEGMENT
+) -> dict[str, Any]:
+    """Probability of dog for one recording, from its consecutive 1-s windows.
+
+    Returns
+    -------
+    dict
+        ``p_dog`` (mean over windows), ``label`` ("cat" or "dog") and
+        ``segments`` (the per-window probabilities, in order).
+    """
+    x = evaluation_windows([Clip("", 0, audio)], segment=segment, normalization=normalization).x
+    p = np.asarray(predict(x), dtype=float).ravel()
+    p_dog = float(p.mean())
+    return {"p_dog": round(p_dog, 4), "label": LABELS[int(p_dog > 0.5)], "segments": [round(v, 4) for v in p]}

@@ -1,0 +1,277 @@
+"""Training windows drawn at random from the audio, and fixed evaluation windows.
+
+Training follows the original notebook: per class, the training clips are
+concatenated into one long stream, the stream is scaled, and 1-s windows are
+drawn at random offsets, keeping only windows whose peak reaches a threshold.
+Instead of drawing offsets one at a time and rejecting quiet ones, the peak of
+every possible window is computed once (a running maximum), so a batch is one
+vectorised draw among the offsets that pass: the same distribution, no loop.
+
+How windows are scaled is an explicit choice (``normalization``):
+
+``"class"``
+    The original: each class's stream is divided by its own peak, so training
+    loudness can differ by class (cats and dogs were recorded at different
+    levels) while a test clip's class is unknown.
+``"global"``
+    Both streams are divided by one common peak.
+``"window"``
+    Every window is divided by its own peak, in training and at test time
+    alike, so loudness carries no information (the threshold still selects
+    windows relative to the class stream's peak).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from scipy.ndimage import maximum_filter1d
+
+from .config import BATCH_SIZE, PEAK_THRESHOLD, SEGMENT, CatDogError
+from .data import LABELS, Clip
+
+__all__ = [
+    "NORMALIZATIONS",
+    "Augmentation",
+    "WindowSampler",
+    "SegmentBatches",
+    "EvalWindows",
+    "clip_windows",
+    "evaluation_windows",
+    "peak_normalize",
+]
+
+NORMALIZATIONS = ("class", "global", "window")
+
+
+def peak_normalize(x: np.ndarray) -> np.ndarray:
+    """Divide every row of ``x`` (shape (n, segment)) by its absolute peak; silent rows stay zero."""
+    peak = np.abs(x).max(axis=-1, keepdims=True)
+    return x / np.where(peak > 0, peak, 1.0)
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Random changes applied to training windows (never to evaluation windows).
+
+    Attributes
+    ----------
+    noise_prob : float
+        Probability that a window gets white noise added.
+    noise_snr_db : tuple of float
+        Range of the signal-to-noise ratio (dB, relative to the window's RMS).
+    gain_db : tuple of float
+        Range of a random gain in dB (no effect after ``"window"`` normalization).
+    flip_prob : float
+        Probability of inverting the polarity of a window.
+    """
+
+    noise_prob: float = 0.5
+    noise_snr_db: tuple[float, float] = (5.0, 40.0)
+    gain_db: tuple[float, float] = (0.0, 0.0)
+    flip_prob: float = 0.5
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Return an augmented copy of ``x``, shape (n, segment)."""
+        n = len(x)
+        rms = np.sqrt(np.mean(x**2, axis=1, keepdims=True)) + 1e-8
+        snr = rng.uniform(*self.noise_snr_db, size=(n, 1))
+        noisy = rng.random((n, 1)) < self.noise_prob
+        noise = rng.standard_normal(x.shape, dtype=np.float32) * (rms * 10 ** (-snr / 20))
+        x = x + noise * noisy
+        gain = 10 ** (rng.uniform(*self.gain_db, size=(n, 1)) / 20)
+        sign = np.where(rng.random((n, 1)) < self.flip_prob, -1.0, 1.0)
+        return (x * gain * sign).astype(np.float32)
+
+
+def _window_peaks(stream: np.ndarray, segment: int) -> np.ndarray:
+    """Peak |amplitude| of every window ``stream[i : i + segment]``, shape (n - segment + 1,)."""
+    running = maximum_filter1d(np.abs(stream), size=segment)
+    return running[segment // 2 : segment // 2 + len(stream) - segment + 1]
+
+
+class WindowSampler:
+    """Draws balanced batches of random 1-s windows from training clips.
+
+    Parameters
+    ----------
+    clips : list of Clip
+        Training clips of both classes.
+    segment : int
+        Window length in samples.
+    threshold : float
+        A window is kept when its peak reaches ``threshold`` after the stream
+        is scaled (by its class peak for ``"class"`` and ``"window"``, by the
+        common peak for ``"global"``): the original's rule.
+    normalization : {"class", "global", "window"}
+        How windows are scaled (see the module docstring).
+    augmentation : Augmentation, optional
+        Random changes applied to each drawn window before normalization.
+
+    Raises
+    ------
+    CatDogError
+        If a class has no clip, or no window of a class can reach the threshold.
+    """
+
+    def __init__(
+        self,
+        clips: list[Clip],
+        *,
+        segment: int = SEGMENT,
+        threshold: float = PEAK_THRESHOLD,
+        normalization: str = "class",
+        augmentation: Augmentation | None = None,
+    ) -> None:
+        if normalization not in NORMALIZATIONS:
+            raise CatDogError(f"normalization must be one of {NORMALIZATIONS}, not {normalization!r}")
+        self.segment = segment
+        self.normalization = normalization
+        self.augmentation = augmentation
+        self.streams, self.offsets = [], []
+        for label, name in enumerate(LABELS):
+            parts = [c.audio for c in clips if c.label == label]
+            if not parts:
+                raise CatDogError(f"no {name} clip to draw training windows from")
+            stream = np.concatenate(parts)
+            if len(stream) < segment:
+                stream = np.pad(stream, (0, segment - len(stream)))
+            self.streams.append(stream)
+        peaks = [np.abs(s).max() for s in self.streams]
+        scales = {"class": peaks, "global": [max(peaks)] * 2, "window": peaks}[normalization]
+        for label, (stream, scale) in enumerate(zip(self.streams, scales, strict=True)):
+            stream /= scale if scale > 0 else 1.0
+            offsets = np.flatnonzero(_window_peaks(stream, segment) >= threshold)
+            if offsets.size == 0:
+                raise CatDogError(
+                    f"no {LABELS[label]} window reaches the peak threshold {threshold}; "
+                    "lower the threshold or check that the audio is not silent"
+                )
+            self.offsets.append(offsets)
+
+    def kept_fraction(self) -> list[float]:
+        """Fraction of all possible window offsets of each class that pass the threshold."""
+        return [len(o) / (len(s) - self.segment + 1) for o, s in zip(self.offsets, self.streams, strict=True)]
+
+    def batch(self, rng: np.random.Generator, batch_size: int = BATCH_SIZE) -> tuple[np.ndarray, np.ndarray]:
+        """Draw one balanced batch.
+
+        Returns
+        -------
+        x : np.ndarray, shape (batch_size, segment, 1)
+            float32 windows.
+        y : np.ndarray, shape (batch_size,)
+            float32 labels (0 cat, 1 dog), half of each (the odd one out is a dog).
+        """
+        labels = rng.permutation(np.arange(batch_size) % 2).astype(np.float32)
+        x = np.empty((batch_size, self.segment), np.float32)
+        steps = np.arange(self.segment)
+        for label in (0, 1):
+            rows = np.flatnonzero(labels == label)
+            starts = rng.choice(self.offsets[label], size=len(rows))
+            x[rows] = self.streams[label][starts[:, None] + steps]
+        if self.augmentation is not None:
+            x = self.augmentation(x, rng)
+        if self.normalization == "window":
+            x = peak_normalize(x)
+        return x[..., None], labels
+
+
+class SegmentBatches(keras.utils.PyDataset):
+    """``model.fit`` feed of ``steps`` random batches per epoch from a :class:`WindowSampler`.
+
+    Batch ``i`` of epoch ``e`` is drawn from ``np.random.default_rng([seed, e, i])``,
+    so the feed is repeatable whatever the order Keras asks for batches in.
+    With ``fixed=True`` every epoch sees the same batches (a fixed validation set).
+    """
+
+    def __init__(
+        self,
+        sampler: WindowSampler,
+        *,
+        steps: int,
+        batch_size: int = BATCH_SIZE,
+        seed: int = 0,
+        fixed: bool = False,
+    ) -> None:
+        super().__init__()
+        self.sampler, self.steps, self.batch_size = sampler, steps, batch_size
+        self.seed, self.fixed, self.epoch = seed, fixed, 0
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        epoch = 0 if self.fixed else self.epoch
+        return self.sampler.batch(np.random.default_rng([self.seed, epoch, index]), self.batch_size)
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+
+
+def clip_windows(
+    audio: np.ndarray, *, segment: int = SEGMENT, hop: int = SEGMENT, normalization: str = "window"
+) -> np.ndarray:
+    """Cut a clip into consecutive windows for evaluation or prediction.
+
+    Parameters
+    ----------
+    audio : np.ndarray, shape (n,)
+        float32 samples at 16 kHz.
+    segment, hop : int
+        Window length and step in samples; windows lie wholly inside the clip,
+        and a clip shorter than ``segment`` is zero-padded into one window.
+    normalization : {"window", "none"}
+        ``"window"`` divides each window by its own peak (as training windows
+        are with ``"window"`` normalization); ``"none"`` keeps the raw scale.
+
+    Returns
+    -------
+    np.ndarray, shape (n_windows, segment)
+    """
+    if len(audio) < segment:
+        audio = np.pad(audio, (0, segment - len(audio)))
+    starts = np.arange(0, len(audio) - segment + 1, hop)
+    windows = audio[starts[:, None] + np.arange(segment)]
+    if normalization == "window":
+        return peak_normalize(windows).astype(np.float32)
+    if normalization == "none":
+        return windows.astype(np.float32)
+    raise CatDogError(f"evaluation normalization must be 'window' or 'none', not {normalization!r}")
+
+
+@dataclass
+class EvalWindows:
+    """Fixed windows of a list of clips, with where each window came from.
+
+    ``x`` has shape (n_windows, segment, 1); ``y`` and ``clip`` (index into
+    ``names``) have shape (n_windows,); ``clip_labels`` has shape (n_clips,).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    clip: np.ndarray
+    names: list[str]
+    clip_labels: np.ndarray
+
+
+def evaluation_windows(
+    clips: list[Clip], *, segment: int = SEGMENT, hop: int = SEGMENT, normalization: str = "window"
+) -> EvalWindows:
+    """Cut every clip into windows (see :func:`clip_windows`) and stack them.
+
+    Returns
+    -------
+    EvalWindows
+    """
+    parts = [clip_windows(c.audio, segment=segment, hop=hop, normalization=normalization) for c in clips]
+    counts = [len(p) for p in parts]
+    return EvalWindows(
+        x=np.concatenate(parts)[..., None],
+        y=np.repeat([c.label for c in clips], counts).astype(np.float32),
+        clip=np.repeat(np.arange(len(clips)), counts),
+        names=[c.name for c in clips],
+        clip_labels=np.array([c.label for c in clips]),
+    )

@@ -1,0 +1,125 @@
+"""The 1-D CNN that reads raw waveforms, with the original notebook's design as default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import layers
+
+from .config import SEGMENT, CatDogError
+
+__all__ = ["PRESETS", "model_config", "build_model", "count_params"]
+
+ORIGINAL: dict[str, Any] = {
+    "input_length": SEGMENT,
+    "n_layers": 10,
+    "filters": 10,
+    "kernel_size": 4,
+    "strides": 2,
+    "first_filters": None,  # None: same as filters
+    "first_kernel_size": None,  # None: same as kernel_size
+    "first_strides": None,  # None: same as strides
+    "padding": "same",
+    "pool_size": 1,  # max-pooling after each block; 1 means none
+    "global_pool": "avg",
+    "dropout": 0.0,
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The original notebook: 10 x [Conv1D(10, 4, stride 2) -> BN -> ReLU] -> GAP -> sigmoid.
+    "original": {},
+    # After Dai et al.'s M5: a long, strided first kernel sees 5 ms at once,
+    # then short kernels with max-pooling; dropout before the decision.
+    "m5": {
+        "n_layers": 4,
+        "filters": 32,
+        "kernel_size": 3,
+        "strides": 1,
+        "first_kernel_size": 80,
+        "first_strides": 4,
+        "pool_size": 4,
+        "dropout": 0.2,
+    },
+}
+
+
+def model_config(preset: str = "original", **overrides: Any) -> dict[str, Any]:
+    """Return the full set of architecture knobs of a preset, with overrides applied.
+
+    Raises
+    ------
+    CatDogError
+        For an unknown preset or knob.
+    """
+    if preset not in PRESETS:
+        raise CatDogError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
+    unknown = set(overrides) - set(ORIGINAL)
+    if unknown:
+        raise CatDogError(f"unknown model options {sorted(unknown)}; known: {sorted(ORIGINAL)}")
+    return {**ORIGINAL, **PRESETS[preset], **overrides}
+
+
+def build_model(preset: str = "original", **overrides: Any) -> keras.Model:
+    """Build the classifier; its output is the probability that a window is a dog.
+
+    Each block is Conv1D -> BatchNormalization -> ReLU (-> MaxPooling1D when
+    ``pool_size`` > 1), named ``conv_i``, ``bn_i``, ``relu_i``, ``pool_i`` for
+    i = 1 ... n_layers, followed by ``gap`` (global pooling), an optional
+    ``dropout`` and ``dense`` (one sigmoid unit).
+
+    Parameters
+    ----------
+    preset : str
+        ``"original"`` (4,151 parameters) or ``"m5"``.
+    **overrides
+        Any knob of :data:`ORIGINAL`: ``n_layers``, ``filters``, ``kernel_size``,
+        ``strides``, ``first_filters``, ``first_kernel_size``, ``first_strides``,
+        ``padding``, ``pool_size``, ``global_pool`` ("avg" or "max"), ``dropout``,
+        ``input_length``.
+
+    Returns
+    -------
+    keras.Model
+        Input shape (None, input_length, 1), output shape (None, 1).
+    """
+    cfg = model_config(preset, **overrides)
+    inputs = keras.Input((cfg["input_length"], 1), name="waveform")
+    x = inputs
+    for i in range(1, cfg["n_layers"] + 1):
+        first = i == 1
+        x = layers.Conv1D(
+            (cfg["first_filters"] if first and cfg["first_filters"] else cfg["filters"]),
+            (cfg["first_kernel_size"] if first and cfg["first_kernel_size"] else cfg["kernel_size"]),
+            strides=(cfg["first_strides"] if first and cfg["first_strides"] else cfg["strides"]),
+            padding=cfg["padding"],
+            name=f"conv_{i}",
+        )(x)
+        x = layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = layers.ReLU(name=f"relu_{i}")(x)
+        if cfg["pool_size"] > 1 and x.shape[1] >= cfg["pool_size"]:
+            x = layers.MaxPooling1D(cfg["pool_size"], name=f"pool_{i}")(x)
+    pool = {"avg": layers.GlobalAveragePooling1D, "max": layers.GlobalMaxPooling1D}[cfg["global_pool"]]
+    x = pool(name="gap")(x)
+    if cfg["dropout"] > 0:
+        x = layers.Dropout(cfg["dropout"], name="dropout")(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="dense")(x)
+    return keras.Model(inputs, outputs, name=f"catdog_{preset}")
+
+
+def count_params(model: keras.Model) -> dict[str, dict[str, int]]:
+    """Trainable and non-trainable parameter counts of every layer that has weights.
+
+    Returns
+    -------
+    dict
+        ``{layer name: {"trainable": n, "non_trainable": m}}`` in layer order.
+    """
+    counts = {}
+    for layer in model.layers:
+        if layer.weights:
+            counts[layer.name] = {
+                "trainable": sum(int(w.numpy().size) for w in layer.trainable_weights),
+                "non_trainable": sum(int(w.numpy().size) for w in layer.non_trainable_weights),
+            }
+    return counts

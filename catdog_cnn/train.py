@@ -1,0 +1,213 @@
+"""Training a model from a named recipe, and writing a run folder with everything it produced."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .config import (
+    BATCH_SIZE,
+    EPOCHS,
+    PEAK_THRESHOLD,
+    SEED,
+    STEPS_PER_EPOCH,
+    VALIDATION_FRACTION,
+    VALIDATION_STEPS,
+    CatDogError,
+)
+from .data import Split, load_split
+from .evaluate import evaluate
+from .generator import Augmentation, SegmentBatches, WindowSampler
+from .model import build_model, model_config
+
+__all__ = ["TrainConfig", "RECIPES", "recipe", "set_seed", "train", "run", "load_run", "predictor"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; the defaults are the original notebook's.
+
+    ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
+    ``normalization`` and ``threshold`` the training windows; ``eval_normalization``
+    how validation/test windows are scaled; ``patience`` turns on early stopping
+    on validation loss (the best epoch's weights are kept).
+    """
+
+    preset: str = "original"
+    model: dict[str, Any] = field(default_factory=dict)
+    normalization: str = "class"
+    eval_normalization: str = "window"
+    threshold: float = PEAK_THRESHOLD
+    augment: bool = False
+    epochs: int = EPOCHS
+    steps_per_epoch: int = STEPS_PER_EPOCH
+    validation_steps: int = VALIDATION_STEPS
+    batch_size: int = BATCH_SIZE
+    learning_rate: float = 1e-3
+    patience: int | None = None
+    seed: int = SEED
+    validation_fraction: float = VALIDATION_FRACTION
+
+
+RECIPES: dict[str, TrainConfig] = {
+    "original": TrainConfig(),
+    "m5": TrainConfig(preset="m5", normalization="window", augment=True, epochs=40, patience=8),
+}
+
+
+def recipe(name: str, **changes: Any) -> TrainConfig:
+    """The named training recipe (``"original"`` or ``"m5"``) with ``changes`` applied."""
+    if name not in RECIPES:
+        raise CatDogError(f"unknown preset {name!r}; choose one of {sorted(RECIPES)}")
+    return dataclasses.replace(RECIPES[name], **changes)
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, numpy and TensorFlow at once, and make TensorFlow's ops deterministic."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> tuple[keras.Model, dict[str, list]]:
+    """Train a fresh model on ``split.train``, validating on random windows of ``split.validation``.
+
+    Returns
+    -------
+    model : keras.Model
+        The trained model (best validation-loss weights when ``patience`` is set).
+    history : dict
+        Per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``seconds``.
+    """
+    set_seed(config.seed)
+    windows = {"threshold": config.threshold, "normalization": config.normalization}
+    augmentation = Augmentation() if config.augment else None
+    feed = SegmentBatches(
+        WindowSampler(split.train, augmentation=augmentation, **windows),
+        steps=config.steps_per_epoch,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
+    callbacks: list[keras.callbacks.Callback] = [timer := _EpochTimer()]
+    val_feed = None
+    if split.validation:
+        val_feed = SegmentBatches(
+            WindowSampler(split.validation, **windows),
+            steps=config.validation_steps,
+            batch_size=config.batch_size,
+            seed=config.seed + 10_000,
+            fixed=True,
+        )
+        if config.patience:
+            callbacks.append(keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True))
+    model = build_model(config.preset, **config.model)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy", metrics=["accuracy"]
+    )
+    fit = model.fit(feed, epochs=config.epochs, validation_data=val_feed, callbacks=callbacks, verbose=verbose)
+    history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    history["seconds"] = timer.seconds
+    return model, history
+
+
+def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if k != "files"}
+
+
+def run(
+    config: TrainConfig,
+    out_dir: str | os.PathLike,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    verbose: int | str = "auto",
+) -> dict[str, Any]:
+    """Train, evaluate on validation and test files, and write the run folder.
+
+    The folder holds ``model.keras``, ``config.json`` (training recipe and the
+    full architecture), ``history.json`` and ``metrics.json`` (validation and
+    test metrics with the per-file table, the test metrics under both window
+    scalings, training time, the duplicates dropped from the split).
+
+    Returns
+    -------
+    dict
+        The content of ``metrics.json``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    split = load_split(data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
+    start = time.perf_counter()
+    model, history = train(config, split, verbose=verbose)
+    train_seconds = time.perf_counter() - start
+    predict = predictor(model)
+    metrics = {
+        "train_seconds": train_seconds,
+        "seconds_per_epoch": float(np.median(history["seconds"])),
+        "epochs_run": len(history["seconds"]),
+        "parameters": int(model.count_params()),
+        "dropped_duplicates": split.dropped,
+        "validation": evaluate(predict, split.validation, normalization=config.eval_normalization),
+        "test": evaluate(predict, split.test, normalization=config.eval_normalization),
+        "test_by_normalization": {
+            norm: _summary(evaluate(predict, split.test, normalization=norm)) for norm in ("window", "none")
+        },
+    }
+    model.save(out / "model.keras")
+    full = {**dataclasses.asdict(config), "architecture": model_config(config.preset, **config.model)}
+    (out / "config.json").write_text(json.dumps(full, indent=2))
+    (out / "history.json").write_text(json.dumps(history, indent=2))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
+
+
+def predictor(model: keras.Model, batch_size: int = 256):
+    """A numpy-in, numpy-out probability function for :func:`~catdog_cnn.evaluate.evaluate`."""
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return model.predict(x, batch_size=batch_size, verbose=0).ravel()
+
+    return predict
+
+
+def load_run(path: str | os.PathLike) -> tuple[keras.Model, TrainConfig]:
+    """Load a model and its training recipe from a run folder or its ``model.keras``.
+
+    Raises
+    ------
+    CatDogError
+        If there is no model file or it cannot be loaded.
+    """
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    model_file = path / "model.keras" if path.is_dir() else path
+    if not model_file.is_file():
+        raise CatDogError(f"{model_file}: no such model file; train one with `catdog-cnn train`.")
+    try:
+        model = keras.models.load_model(model_file)
+    except Exception as err:  # Keras raises many types for a bad file
+        raise CatDogError(f"{model_file}: cannot load the model ({err}).") from None
+    config = TrainConfig()
+    if (folder / "config.json").is_file():
+        saved = json.loads((folder / "config.json").read_text())
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        config = TrainConfig(**{k: v for k, v in saved.items() if k in known})
+    return model, config

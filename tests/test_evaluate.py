@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+
+from catdog_cnn.evaluate import clip_votes, confusion, evaluate, predict_clip, roc_auc
+
+
+def test_roc_auc_known_values():
+    assert roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
+    assert roc_auc(np.array([0, 0, 1, 1]), np.array([0.9, 0.8, 0.2, 0.1])) == 0.0
+    assert roc_auc(np.array([0, 1, 0, 1]), np.array([0.1, 0.4, 0.5, 0.8])) == 0.75
+    assert roc_auc(np.array([0, 1]), np.array([0.5, 0.5])) == 0.5
+
+
+def test_confusion_rows_are_truth():
+    assert confusion(np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 0])) == [[1, 1], [1, 2]]
+
+
+def test_clip_votes_mean_and_majority_can_disagree():
+    p = np.array([0.9, 0.4, 0.45, 0.1, 0.2, 0.6, 0.7])
+    clip = np.array([0, 0, 0, 1, 1, 2, 2])
+    mean_p, majority = clip_votes(p, clip, 3)
+    np.testing.assert_allclose(mean_p, [0.5833333, 0.15, 0.65], rtol=1e-5)
+    assert list(majority) == [0, 0, 1]
+
+
+def test_evaluate_scores_a_predictor(synthetic_clips):
+    def loud_is_dog(x):  # dogs in the fixture hold a loud burst
+        return (np.abs(x[..., 0]).max(axis=1) > 0.5).astype(float)
+
+    metrics = evaluate(loud_is_dog, synthetic_clips, normalization="none")
+    assert metrics["n_clips"] == 5 and metrics["n_segments"] == 12
+    # each dog clip has one window with the burst and two without
+    assert metrics["segment_accuracy"] == pytest.approx(8 / 12)
+    assert metrics["clip_accuracy_mean"] == pytest.approx(3 / 5)
+    assert [r["file"] for r in metrics["files"]][0] == "cat_0.wav"
+
+
+def test_predict_clip_reports_every_second(synthetic_clips):
+    result = predict_clip(lambda x: np.linspace(0.2, 0.9, len(x)), synthetic_clips[3].audio)
+    assert result["segments"] == [0.2, 0.55, 0.9]
+    assert result["label"] == "dog" and result["p_dog"] == 0.55

@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+
+from catdog_cnn.config import CatDogError
+from catdog_cnn.data import Clip
+from catdog_cnn.generator import (
+    Augmentation,
+    SegmentBatches,
+    WindowSampler,
+    _window_peaks,
+    clip_windows,
+    evaluation_windows,
+    peak_normalize,
+)
+
+
+def test_window_peaks_match_brute_force(rng):
+    x = rng.standard_normal(3000).astype(np.float32)
+    brute = np.abs(np.lib.stride_tricks.sliding_window_view(x, 250)).max(axis=1)
+    np.testing.assert_array_equal(_window_peaks(x, 250), brute)
+
+
+def test_batch_shape_balance_and_threshold(synthetic_clips, rng):
+    sampler = WindowSampler(synthetic_clips, threshold=0.5, normalization="class")
+    x, y = sampler.batch(rng, 32)
+    assert x.shape == (32, 16000, 1) and x.dtype == np.float32
+    assert y.sum() == 16
+    assert np.all(np.abs(x).max(axis=(1, 2)) >= 0.5)
+
+
+def test_every_drawn_window_passes_the_threshold(synthetic_clips, rng):
+    sampler = WindowSampler(synthetic_clips, threshold=0.9)
+    # dog windows must include part of the burst: their offsets lie within one second of it
+    for _ in range(20):
+        x, y = sampler.batch(rng, 8)
+        assert np.all(np.abs(x[y == 1]).max(axis=(1, 2)) >= 0.9)
+
+
+def test_class_normalization_scales_each_class_by_its_own_peak(synthetic_clips):
+    sampler = WindowSampler(synthetic_clips, normalization="class")
+    assert [float(np.abs(s).max()) for s in sampler.streams] == pytest.approx([1.0, 1.0])
+    glob = WindowSampler(synthetic_clips, normalization="global", threshold=0.2)
+    assert float(np.abs(glob.streams[0]).max()) == pytest.approx(0.3 / (0.9 + 0.03), rel=0.05)
+
+
+def test_window_normalization_gives_unit_peaks(synthetic_clips, rng):
+    sampler = WindowSampler(synthetic_clips, normalization="window", augmentation=Augmentation())
+    x, _ = sampler.batch(rng, 16)
+    np.testing.assert_allclose(np.abs(x).max(axis=(1, 2)), 1.0, rtol=1e-6)
+
+
+def test_same_seed_same_batches(synthetic_clips):
+    feed = SegmentBatches(WindowSampler(synthetic_clips), steps=3, batch_size=8, seed=7)
+    again = SegmentBatches(WindowSampler(synthetic_clips), steps=3, batch_size=8, seed=7)
+    np.testing.assert_array_equal(feed[2][0], again[2][0])
+    first = feed[0][0]
+    feed.on_epoch_end()
+    assert not np.array_equal(feed[0][0], first)  # a new epoch draws new windows
+    fixed = SegmentBatches(WindowSampler(synthetic_clips), steps=3, batch_size=8, seed=7, fixed=True)
+    fixed.on_epoch_end()
+    np.testing.assert_array_equal(fixed[0][0], first)
+
+
+def test_unreachable_threshold_raises_instead_of_looping(synthetic_clips):
+    quiet_dogs = [c if c.label == 0 else Clip(c.name, 1, np.zeros(20000, np.float32)) for c in synthetic_clips]
+    with pytest.raises(CatDogError, match="no dog window reaches"):
+        WindowSampler(quiet_dogs)
+
+
+def test_missing_class_is_reported(synthetic_clips):
+    with pytest.raises(CatDogError, match="no dog clip"):
+        WindowSampler([c for c in synthetic_clips if c.label == 0])
+
+
+def test_augmentation_is_seeded_and_changes_windows(rng):
+    x = np.tile(np.sin(np.linspace(0, 50, 16000, dtype=np.float32)), (4, 1))
+    aug = Augmentation(noise_prob=1.0, flip_prob=0.0)
+    a = aug(x, np.random.default_rng(0))
+    np.testing.assert_array_equal(a, aug(x, np.random.default_rng(0)))
+    snr = 10 * np.log10(np.mean(x**2, axis=1) / np.mean((a - x) ** 2, axis=1))
+    assert np.all((snr > 4) & (snr < 41))
+
+
+def test_clip_windows_pads_short_clips_and_hops():
+    assert clip_windows(np.ones(5000, np.float32)).shape == (1, 16000)
+    assert clip_windows(np.ones(40000, np.float32)).shape == (2, 16000)
+    assert clip_windows(np.ones(40000, np.float32), hop=8000).shape == (4, 16000)
+
+
+def test_clip_windows_normalization_choice():
+    audio = np.full(16000, 0.25, np.float32)
+    assert clip_windows(audio, normalization="window").max() == 1.0
+    assert clip_windows(audio, normalization="none").max() == 0.25
+    with pytest.raises(CatDogError):
+        clip_windows(audio, normalization="class")
+
+
+def test_peak_normalize_leaves_silence_alone():
+    x = np.zeros((2, 10), np.float32)
+    x[1, 3] = -0.5
+    np.testing.assert_array_equal(peak_normalize(x)[1, 3], -1.0)
+    assert not np.any(np.isnan(peak_normalize(x)))
+
+
+def test_evaluation_windows_track_their_clip(synthetic_clips):
+    w = evaluation_windows(synthetic_clips)
+    assert w.x.shape == (3 * 2 + 2 * 3, 16000, 1)
+    assert list(w.clip) == [0, 0, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4]
+    assert list(w.y) == [0] * 6 + [1] * 6
+    assert list(w.clip_labels) == [0, 0, 0, 1, 1]

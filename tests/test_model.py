@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from catdog_cnn.config import CatDogError
+from catdog_cnn.model import build_model, count_params, model_config
+
+
+def test_original_model_has_the_original_parameter_counts():
+    model = build_model()
+    counts = count_params(model)
+    assert model.count_params() == 4151
+    assert counts["conv_1"] == {"trainable": 50, "non_trainable": 0}
+    for i in range(2, 11):
+        assert counts[f"conv_{i}"] == {"trainable": 410, "non_trainable": 0}
+    for i in range(1, 11):
+        assert counts[f"bn_{i}"] == {"trainable": 20, "non_trainable": 20}
+    assert counts["dense"] == {"trainable": 11, "non_trainable": 0}
+
+
+def test_original_model_halves_the_length_ten_times():
+    model = build_model()
+    assert model.get_layer("relu_1").output.shape == (None, 8000, 10)
+    assert model.get_layer("relu_10").output.shape == (None, 16, 10)
+    assert model.output.shape == (None, 1)
+    names = [layer.name for layer in model.layers]
+    assert names[-2:] == ["gap", "dense"] and "conv_10" in names and "bn_5" in names
+
+
+def test_m5_preset_is_small_and_predicts_probabilities():
+    model = build_model("m5")
+    assert model.count_params() <= 20_000
+    p = model.predict(np.zeros((2, 16000, 1), np.float32), verbose=0)
+    assert p.shape == (2, 1) and np.all((p >= 0) & (p <= 1))
+
+
+def test_every_knob_is_an_argument():
+    model = build_model(
+        n_layers=3,
+        filters=5,
+        kernel_size=5,
+        strides=3,
+        first_kernel_size=9,
+        first_strides=4,
+        global_pool="max",
+        dropout=0.3,
+    )
+    assert model.get_layer("conv_1").kernel.shape == (9, 1, 5)
+    assert model.get_layer("conv_1").output.shape == (None, 4000, 5)
+    assert model.get_layer("conv_3").output.shape[1] == 445
+    assert model.get_layer("dropout").rate == 0.3
+
+
+def test_unknown_preset_or_option_is_a_clear_error():
+    with pytest.raises(CatDogError, match="unknown preset"):
+        model_config("vgg")
+    with pytest.raises(CatDogError, match="unknown model options"):
+        model_config(filterz=3)

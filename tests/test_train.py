@@ -1,0 +1,45 @@
+import json
+
+import numpy as np
+import pytest
+
+from catdog_cnn.config import CatDogError
+from catdog_cnn.data import Split
+from catdog_cnn.train import load_run, recipe, run, train
+
+TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
+
+
+def test_training_is_repeatable_with_one_seed(synthetic_clips):
+    split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
+    _, a = train(recipe("original", seed=5, **TINY), split, verbose=0)
+    _, b = train(recipe("original", seed=5, **TINY), split, verbose=0)
+    _, c = train(recipe("original", seed=6, **TINY), split, verbose=0)
+    assert a["loss"] == b["loss"] and a["val_loss"] == b["val_loss"]
+    assert a["loss"] != c["loss"]
+
+
+def test_recipe_rejects_unknown_names():
+    with pytest.raises(CatDogError, match="unknown preset"):
+        recipe("resnet")
+
+
+@pytest.mark.realdata
+def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
+    metrics = run(recipe("original", **TINY), tmp_path / "run", data_dir=real_data_dir, verbose=0)
+    for name in ("model.keras", "config.json", "history.json", "metrics.json"):
+        assert (tmp_path / "run" / name).is_file()
+    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert saved["test"]["n_clips"] == 97 and saved["parameters"] == 4151
+    assert saved["dropped_duplicates"] == [["dog_barking_15.wav", "dog_barking_14.wav", "test"]]
+    assert set(saved["test_by_normalization"]) == {"window", "none"}
+    assert len(json.loads((tmp_path / "run" / "history.json").read_text())["loss"]) == 2
+    assert 0.0 <= metrics["test"]["segment_accuracy"] <= 1.0
+    model, config = load_run(tmp_path / "run")
+    assert config.normalization == "class" and model.count_params() == 4151
+    assert np.all(np.isfinite(model.predict(np.zeros((1, 16000, 1)), verbose=0)))
+
+
+def test_load_run_explains_a_missing_model(tmp_path):
+    with pytest.raises(CatDogError, match="no such model file"):
+        load_run(tmp_path)
