@@ -17,8 +17,9 @@ How windows are scaled is an explicit choice (``normalization``):
     Both streams are divided by one common peak.
 ``"window"``
     Every window is divided by its own peak, in training and at test time
-    alike, so loudness carries no information (the threshold still selects
-    windows relative to the class stream's peak).
+    alike, so loudness carries no information. Each file is first scaled to
+    its own peak, so the threshold selects the loud parts of every file, quiet
+    recordings included.
 """
 
 from __future__ import annotations
@@ -66,12 +67,16 @@ class Augmentation:
         Range of a random gain in dB (no effect after ``"window"`` normalization).
     flip_prob : float
         Probability of inverting the polarity of a window.
+    speed : tuple of float
+        Range of playback-speed factors (pitch and tempo change together);
+        (1, 1) turns it off.
     """
 
     noise_prob: float = 0.5
     noise_snr_db: tuple[float, float] = (5.0, 40.0)
     gain_db: tuple[float, float] = (0.0, 0.0)
     flip_prob: float = 0.5
+    speed: tuple[float, float] = (1.0, 1.0)
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Return an augmented copy of ``x``, shape (n, segment)."""
@@ -84,6 +89,21 @@ class Augmentation:
         gain = 10 ** (rng.uniform(*self.gain_db, size=(n, 1)) / 20)
         sign = np.where(rng.random((n, 1)) < self.flip_prob, -1.0, 1.0)
         return (x * gain * sign).astype(np.float32)
+
+
+def _file_scaled(audio: np.ndarray) -> np.ndarray:
+    """``audio`` divided by its own peak, so the threshold is relative to each file."""
+    peak = np.abs(audio).max()
+    return audio / peak if peak > 0 else audio
+
+
+def _resampled(stream: np.ndarray, starts: np.ndarray, rates: np.ndarray, segment: int) -> np.ndarray:
+    """Windows read from ``starts`` at playback ``rates`` by linear interpolation, shape (n, segment)."""
+    pos = starts[:, None] + np.arange(segment) * rates[:, None]
+    pos = np.minimum(pos, len(stream) - 2)
+    i = pos.astype(np.int64)
+    frac = (pos - i).astype(np.float32)
+    return stream[i] * (1 - frac) + stream[i + 1] * frac
 
 
 def _window_peaks(stream: np.ndarray, segment: int) -> np.ndarray:
@@ -132,7 +152,7 @@ class WindowSampler:
         self.augmentation = augmentation
         self.streams, self.offsets = [], []
         for label, name in enumerate(LABELS):
-            parts = [c.audio for c in clips if c.label == label]
+            parts = [_file_scaled(c.audio) if normalization == "window" else c.audio for c in clips if c.label == label]
             if not parts:
                 raise CatDogError(f"no {name} clip to draw training windows from")
             stream = np.concatenate(parts)
@@ -168,10 +188,14 @@ class WindowSampler:
         labels = rng.permutation(np.arange(batch_size) % 2).astype(np.float32)
         x = np.empty((batch_size, self.segment), np.float32)
         steps = np.arange(self.segment)
+        speed = self.augmentation.speed if self.augmentation else (1.0, 1.0)
         for label in (0, 1):
             rows = np.flatnonzero(labels == label)
             starts = rng.choice(self.offsets[label], size=len(rows))
-            x[rows] = self.streams[label][starts[:, None] + steps]
+            if speed == (1.0, 1.0):
+                x[rows] = self.streams[label][starts[:, None] + steps]
+            else:
+                x[rows] = _resampled(self.streams[label], starts, rng.uniform(*speed, size=len(rows)), self.segment)
         if self.augmentation is not None:
             x = self.augmentation(x, rng)
         if self.normalization == "window":

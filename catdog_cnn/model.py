@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -9,7 +10,7 @@ from keras import layers
 
 from .config import SEGMENT, CatDogError
 
-__all__ = ["PRESETS", "model_config", "build_model", "count_params"]
+__all__ = ["PRESETS", "model_config", "build_model", "count_params", "multiply_adds"]
 
 ORIGINAL: dict[str, Any] = {
     "input_length": SEGMENT,
@@ -24,6 +25,7 @@ ORIGINAL: dict[str, Any] = {
     "pool_size": 1,  # max-pooling after each block; 1 means none
     "global_pool": "avg",
     "dropout": 0.0,
+    "log_compress": False,  # log(1 + x) after the first block, as a spectrogram's log
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -42,6 +44,14 @@ PRESETS: dict[str, dict[str, Any]] = {
         "dropout": 0.2,
     },
 }
+
+
+@keras.saving.register_keras_serializable(package="catdog_cnn")
+class LogCompression(layers.Layer):
+    """``log(1 + x)`` of non-negative activations: loud and quiet parts on one scale."""
+
+    def call(self, x):
+        return keras.ops.log1p(x)
 
 
 def model_config(preset: str = "original", **overrides: Any) -> dict[str, Any]:
@@ -99,6 +109,8 @@ def build_model(preset: str = "original", **overrides: Any) -> keras.Model:
         x = layers.ReLU(name=f"relu_{i}")(x)
         if cfg["pool_size"] > 1 and x.shape[1] >= cfg["pool_size"]:
             x = layers.MaxPooling1D(cfg["pool_size"], name=f"pool_{i}")(x)
+        if first and cfg["log_compress"]:
+            x = LogCompression(name="log_1")(x)
     pool = {"avg": layers.GlobalAveragePooling1D, "max": layers.GlobalMaxPooling1D}[cfg["global_pool"]]
     x = pool(name="gap")(x)
     if cfg["dropout"] > 0:
@@ -123,3 +135,24 @@ def count_params(model: keras.Model) -> dict[str, dict[str, int]]:
                 "non_trainable": sum(int(w.numpy().size) for w in layer.non_trainable_weights),
             }
     return counts
+
+
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-accumulate operations to classify one window (convolutions and dense layers).
+
+    BatchNorm, ReLU and pooling are left out: they cost one operation per
+    value, far less than the convolutions.
+
+    Returns
+    -------
+    int
+        MACs per input window; FLOPs are about twice this.
+    """
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv1D):
+            length, filters = layer.output.shape[1], layer.output.shape[2]
+            total += length * filters * math.prod(layer.kernel.shape[:2])
+        elif isinstance(layer, layers.Dense):
+            total += math.prod(layer.kernel.shape)
+    return total

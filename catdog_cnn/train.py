@@ -48,6 +48,7 @@ class TrainConfig:
     eval_normalization: str = "window"
     threshold: float = PEAK_THRESHOLD
     augment: bool = False
+    speed: tuple[float, float] = (1.0, 1.0)
     epochs: int = EPOCHS
     steps_per_epoch: int = STEPS_PER_EPOCH
     validation_steps: int = VALIDATION_STEPS
@@ -100,7 +101,7 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     """
     set_seed(config.seed)
     windows = {"threshold": config.threshold, "normalization": config.normalization}
-    augmentation = Augmentation() if config.augment else None
+    augmentation = Augmentation(speed=tuple(config.speed)) if config.augment else None
     feed = SegmentBatches(
         WindowSampler(split.train, augmentation=augmentation, **windows),
         steps=config.steps_per_epoch,

@@ -1,0 +1,90 @@
+"""Test accuracy of the original configuration, the improved model and the log-mel baseline.
+
+Usage: python benchmarks/accuracy.py [--seeds 0 1 2] [--out benchmarks/results/accuracy.json]
+
+Every configuration is trained once per seed on the official training files
+(validation files carved from them choose the early-stopping epoch) and scored
+on the official test files minus the leaked duplicate, over consecutive 1-s
+windows. Prints mean +- sd over seeds and writes every figure to a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from catdog_cnn.baseline import LogMelBaseline
+from catdog_cnn.data import load_split
+from catdog_cnn.evaluate import evaluate
+from catdog_cnn.train import recipe, run
+
+KEYS = ("segment_accuracy", "clip_accuracy_mean", "clip_accuracy_majority", "segment_auc")
+
+
+def summary(metrics: dict) -> dict:
+    return {k: metrics[k] for k in KEYS}
+
+
+def cnn_rows(preset: str, seed: int, runs: Path) -> dict[str, dict]:
+    metrics = run(recipe(preset, seed=seed), runs / f"{preset}-seed{seed}", verbose=0)
+    rows = {preset: summary(metrics["test"]) | {"train_seconds": metrics["train_seconds"]}}
+    if preset == "original":  # the original's windows, scaled two ways at test time
+        rows["original, test windows unscaled"] = summary(metrics["test_by_normalization"]["none"])
+    return rows
+
+
+def baseline_rows(seed: int) -> dict[str, dict]:
+    split = load_split(seed=seed)
+    start = time.perf_counter()
+    model = LogMelBaseline().fit_clips(split.train, seed=seed)
+    seconds = time.perf_counter() - start
+    return {"log-mel + logistic regression": summary(evaluate(model.predict, split.test)) | {"train_seconds": seconds}}
+
+
+def table(per_seed: dict[str, list[dict]]) -> str:
+    lines = [
+        "| configuration | segment accuracy | clip accuracy (mean vote) | clip accuracy (majority) | segment AUC |"
+        " train time (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, rows in per_seed.items():
+        cells = []
+        for key in (*KEYS, "train_seconds"):
+            values = np.array([r[key] for r in rows if key in r])
+            if values.size == 0:
+                cells.append("")
+            elif key == "train_seconds":
+                cells.append(f"{values.mean():.0f}")
+            else:
+                cells.append(f"{100 * values.mean():.1f} ± {100 * values.std(ddof=1):.1f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--presets", nargs="+", default=["original", "m5"])
+    parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "accuracy.json")
+    args = parser.parse_args()
+    per_seed: dict[str, list[dict]] = {}
+    for seed in args.seeds:
+        rows = baseline_rows(seed)
+        for preset in args.presets:
+            rows |= cnn_rows(preset, seed, args.runs)
+        for name, row in rows.items():
+            per_seed.setdefault(name, []).append(row | {"seed": seed})
+            print(f"seed {seed} {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"seeds": args.seeds, "results": per_seed, "table": table(per_seed)}, indent=2))
+    print()
+    print(table(per_seed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Figures. Every function draws on the Axes it is given (or a new one) and returns what it drew.
+
+Nothing here shows or saves a figure by itself: notebooks arrange figures and
+save them with :func:`save` into ``img/`` under stable names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .config import IMG_DIR, SAMPLE_RATE
+from .data import LABELS, Clip
+
+__all__ = [
+    "save",
+    "waveforms",
+    "durations",
+    "kept_fraction",
+    "window_batch",
+    "history",
+    "confusion_matrix",
+    "clip_probabilities",
+]
+
+CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (7, 3.5)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def save(fig: Figure, name: str, *, img_dir: str | os.PathLike = IMG_DIR) -> Path:
+    """Save ``fig`` as ``img_dir/name`` (PNG, 100 dpi) and return the path."""
+    path = Path(img_dir) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def waveforms(clips: list[Clip], *, seconds: float | None = None, sample_rate: int = SAMPLE_RATE) -> Figure:
+    """One row per clip: its waveform over time, titled with its name and label (1 dog, 0 cat).
+
+    Returns
+    -------
+    Figure
+        With ``len(clips)`` Axes.
+    """
+    fig, axes = plt.subplots(len(clips), 1, figsize=(9, 1.8 * len(clips)), layout="constrained", squeeze=False)
+    for ax, clip in zip(axes[:, 0], clips, strict=True):
+        audio = clip.audio if seconds is None else clip.audio[: int(seconds * sample_rate)]
+        ax.plot(np.arange(len(audio)) / sample_rate, audio, lw=0.5, color=CLASS_COLORS[clip.label])
+        ax.set_title(f"{clip.name} (label {clip.label}: {LABELS[clip.label]})", fontsize=10)
+        ax.set_ylabel("amplitude")
+    axes[-1, 0].set_xlabel("time (s)")
+    return fig
+
+
+def durations(clips: list[Clip], *, ax: Axes | None = None, bins: int = 20) -> Axes:
+    """Histogram of clip durations per class."""
+    ax = _axes(ax)
+    edges = np.linspace(0, max(c.seconds for c in clips), bins + 1)
+    for label, name in enumerate(LABELS):
+        secs = [c.seconds for c in clips if c.label == label]
+        ax.hist(
+            secs,
+            bins=edges,
+            alpha=0.6,
+            color=CLASS_COLORS[label],
+            label=f"{name}: {len(secs)} files, {sum(secs):.0f} s",
+        )
+    ax.set_xlabel("duration (s)")
+    ax.set_ylabel("files")
+    ax.legend()
+    return ax
+
+
+def kept_fraction(thresholds: np.ndarray, fractions: np.ndarray, *, ax: Axes | None = None) -> Axes:
+    """Share of window offsets that pass each peak threshold, one line per class.
+
+    ``fractions`` has shape (len(thresholds), 2): cat, dog.
+    """
+    ax = _axes(ax)
+    for label, name in enumerate(LABELS):
+        ax.plot(thresholds, fractions[:, label], marker="o", color=CLASS_COLORS[label], label=name)
+    ax.set_xlabel("peak threshold")
+    ax.set_ylabel("share of 1-s windows kept")
+    ax.set_ylim(0, 1.02)
+    ax.legend()
+    return ax
+
+
+def window_batch(x: np.ndarray, y: np.ndarray, *, n: int = 6, sample_rate: int = SAMPLE_RATE) -> Figure:
+    """The first ``n`` windows of a batch (shape (b, segment[, 1])), coloured by label."""
+    fig, axes = plt.subplots(n // 2, 2, figsize=(10, 1.6 * (n // 2)), layout="constrained", sharey=True)
+    for i, ax in enumerate(axes.ravel()):
+        window = x[i].ravel()
+        ax.plot(np.arange(len(window)) / sample_rate, window, lw=0.4, color=CLASS_COLORS[int(y[i])])
+        ax.set_title(LABELS[int(y[i])], fontsize=9)
+    return fig
+
+
+def history(hist: dict[str, list[float]], *, ax: Axes | None = None, metric: str = "accuracy") -> Axes:
+    """Training and validation ``metric`` per epoch (the original's model_acc figure)."""
+    ax = _axes(ax)
+    epochs = np.arange(1, len(hist[metric]) + 1)
+    ax.plot(epochs, hist[metric], marker="o", label="train")
+    if f"val_{metric}" in hist:
+        ax.plot(epochs, hist[f"val_{metric}"], marker="o", label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.set_title(f"model {metric}")
+    ax.legend()
+    return ax
+
+
+def confusion_matrix(matrix: list[list[int]], *, ax: Axes | None = None, title: str = "") -> Axes:
+    """A 2 x 2 confusion matrix (rows true class, columns predicted) with counts."""
+    ax = _axes(ax, figsize=(3.5, 3.2))
+    m = np.asarray(matrix)
+    ax.imshow(m, cmap="Blues")
+    for (i, j), count in np.ndenumerate(m):
+        ax.text(j, i, str(count), ha="center", va="center", color="white" if count > m.max() / 2 else "black")
+    ax.set_xticks([0, 1], LABELS)
+    ax.set_yticks([0, 1], LABELS)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    return ax
+
+
+def clip_probabilities(files: list[dict], *, ax: Axes | None = None) -> Axes:
+    """Mean probability of dog per test clip, sorted, coloured by true class, with the 0.5 line."""
+    ax = _axes(ax, figsize=(9, 3))
+    rows = sorted(files, key=lambda r: r["p_dog"])
+    colors = [CLASS_COLORS[LABELS.index(r["label"])] for r in rows]
+    ax.bar(np.arange(len(rows)), [r["p_dog"] for r in rows], color=colors)
+    ax.axhline(0.5, color="black", lw=0.8, ls="--")
+    ax.set_xlabel("test clips, sorted by the model's vote")
+    ax.set_ylabel("mean p(dog)")
+    ax.set_ylim(0, 1)
+    return ax

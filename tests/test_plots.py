@@ -1,0 +1,49 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from catdog_cnn import plots  # noqa: E402
+
+
+def test_waveforms_draws_one_titled_row_per_clip(synthetic_clips):
+    fig = plots.waveforms(synthetic_clips[:2] + synthetic_clips[3:], seconds=1.0)
+    assert len(fig.axes) == 4
+    assert fig.axes[0].get_title().startswith("cat_0.wav (label 0")
+    assert fig.axes[2].get_title().startswith("dog_barking_0.wav (label 1")
+    assert fig.axes[0].lines[0].get_xdata()[-1] < 1.0
+    plt.close(fig)
+
+
+def test_durations_histogram_legend_counts_files(synthetic_clips):
+    ax = plots.durations(synthetic_clips)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["cat: 3 files, 8 s", "dog: 2 files, 6 s"]
+    plt.close(ax.figure)
+
+
+def test_history_draws_train_and_validation():
+    ax = plots.history({"accuracy": [0.6, 0.7], "val_accuracy": [0.5, 0.65]})
+    assert [line.get_label() for line in ax.lines] == ["train", "validation"]
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [0.5, 0.65])
+    plt.close(ax.figure)
+
+
+def test_confusion_matrix_writes_counts():
+    ax = plots.confusion_matrix([[40, 9], [12, 36]])
+    assert sorted(t.get_text() for t in ax.texts) == ["12", "36", "40", "9"]
+    plt.close(ax.figure)
+
+
+def test_kept_fraction_and_clip_probabilities_and_batch(tmp_path):
+    ax = plots.kept_fraction(np.array([0.1, 0.5]), np.array([[0.9, 0.8], [0.3, 0.2]]))
+    assert len(ax.lines) == 2
+    files = [{"p_dog": 0.8, "label": "dog"}, {"p_dog": 0.2, "label": "cat"}]
+    bars = plots.clip_probabilities(files).patches
+    assert [b.get_height() for b in bars] == [0.2, 0.8]
+    fig = plots.window_batch(np.zeros((6, 100, 1)), np.array([0, 1, 0, 1, 0, 1]))
+    assert len(fig.axes) == 6
+    path = plots.save(fig, "batch.png", img_dir=tmp_path)
+    assert path.is_file() and path.stat().st_size > 1000
+    plt.close("all")
