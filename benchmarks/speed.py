@@ -19,7 +19,7 @@ import numpy as np
 
 from catdog_cnn.config import BATCH_SIZE, PEAK_THRESHOLD, SEGMENT
 from catdog_cnn.data import load_split
-from catdog_cnn.generator import WindowSampler
+from catdog_cnn.generator import WindowSampler, throughput
 from catdog_cnn.model import build_model, multiply_adds
 from catdog_cnn.train import recipe, set_seed, train
 
@@ -38,11 +38,8 @@ def original_style_batches(streams: list[np.ndarray], rng: np.random.Generator, 
 
 def generator_throughput(split, n_batches: int = 200) -> dict[str, float]:
     sampler = WindowSampler(split.train)
+    vectorized = throughput(sampler, n_batches=n_batches)
     rng = np.random.default_rng(0)
-    start = time.perf_counter()
-    for _ in range(n_batches):
-        sampler.batch(rng, BATCH_SIZE)
-    vectorized = n_batches * BATCH_SIZE / (time.perf_counter() - start)
     start = time.perf_counter()
     for _ in range(n_batches):
         original_style_batches(sampler.streams, rng, BATCH_SIZE)

@@ -1,14 +1,23 @@
 """catdog_cnn: tell cat sounds from dog sounds with a 1-D CNN on the raw waveform."""
 
-import os
+from ._quiet import import_tensorflow_quietly
 
-# TensorFlow's C++ start-up chatter (CUDA probing, CPU flags) hides real output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import_tensorflow_quietly()
 
-from .config import SAMPLE_RATE, SEED, SEGMENT, CatDogError
-from .data import LABELS, load_split, load_wav
-from .model import build_model
+from .config import SAMPLE_RATE, SEED, SEGMENT, CatDogError, quick_mode  # noqa: E402
+from .data import LABELS, load_split, load_wav  # noqa: E402
+from .model import build_model  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["SAMPLE_RATE", "SEED", "SEGMENT", "CatDogError", "LABELS", "load_split", "load_wav", "build_model"]
+__all__ = [
+    "SAMPLE_RATE",
+    "SEED",
+    "SEGMENT",
+    "CatDogError",
+    "quick_mode",
+    "LABELS",
+    "load_split",
+    "load_wav",
+    "build_model",
+]

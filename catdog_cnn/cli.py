@@ -51,12 +51,13 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_split
     from .evaluate import evaluate
-    from .train import load_run, predictor
+    from .train import eval_options, load_run, predictor
 
     model, config = load_run(args.model)
     split = load_split(args.data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
     clips = {"test": split.test, "validation": split.validation}[args.on]
-    metrics = evaluate(predictor(model), clips, normalization=args.normalization or config.eval_normalization)
+    options = eval_options(config) | ({"normalization": args.normalization} if args.normalization else {})
+    metrics = evaluate(predictor(model), clips, **options)
     metrics["dropped_duplicates"] = split.dropped
     if args.json:
         print(json.dumps(metrics, indent=2))
@@ -81,14 +82,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from .data import load_wav
     from .evaluate import predict_clip
-    from .train import load_run, predictor
+    from .train import eval_options, load_run, predictor
 
     model, config = load_run(args.model)
     predict = predictor(model)
     results, failed = [], False
     for path in args.files:
         try:
-            result = predict_clip(predict, load_wav(path), normalization=config.eval_normalization)
+            result = predict_clip(predict, load_wav(path), **eval_options(config))
         except CatDogError as err:
             print(str(err) if str(err).startswith(str(path)) else f"{path}: {err}", file=sys.stderr)
             failed = True

@@ -37,6 +37,9 @@ __all__ = [
     "load_clips",
     "read_split_table",
     "load_split",
+    "wav_format",
+    "split_summary",
+    "format_census",
 ]
 
 LABELS = ("cat", "dog")  # label 0 is cat, label 1 is dog
@@ -352,3 +355,44 @@ def load_split(
             else:
                 kept[side].append(clip)
     return Split(train, kept["validation"], kept["test"], dropped)
+
+
+def wav_format(path: str | os.PathLike) -> tuple[int, int, str]:
+    """Sample rate, channel count and sample type of a WAV file, read without decoding it all.
+
+    Returns
+    -------
+    tuple
+        ``(rate in Hz, channels, dtype name)``, e.g. ``(16000, 1, "int16")``.
+    """
+    try:
+        rate, data = wavfile.read(path, mmap=True)
+    except (ValueError, OSError, EOFError) as err:
+        raise CatDogError(f"{path}: not a readable WAV file ({err})") from None
+    return int(rate), 1 if data.ndim == 1 else int(data.shape[1]), str(data.dtype)
+
+
+def format_census(data_dir: str | os.PathLike | None = None) -> dict[tuple[int, int, str], int]:
+    """How many of the dataset's WAV files share each (rate, channels, dtype) format."""
+    census: dict[tuple[int, int, str], int] = {}
+    for path in sorted((find_data_dir(data_dir) / AUDIO_FOLDER).glob("*.wav")):
+        key = wav_format(path)
+        census[key] = census.get(key, 0) + 1
+    return census
+
+
+def split_summary(split: Split) -> list[dict[str, object]]:
+    """Files and seconds of audio per side and class, one row each.
+
+    Returns
+    -------
+    list of dict
+        Rows ``{"side", "class", "files", "seconds"}`` for train, validation, test.
+    """
+    rows = []
+    for side in ("train", "validation", "test"):
+        clips = getattr(split, side)
+        for label, name in enumerate(LABELS):
+            secs = [c.seconds for c in clips if c.label == label]
+            rows.append({"side": side, "class": name, "files": len(secs), "seconds": round(sum(secs), 1)})
+    return rows

@@ -92,6 +92,7 @@ def evaluate(
     normalization: str = "window",
     segment: int = SEGMENT,
     hop: int = SEGMENT,
+    min_peak: float = 0.0,
 ) -> dict[str, Any]:
     """Cut ``clips`` into fixed windows, predict them and :func:`score` the result.
 
@@ -104,19 +105,26 @@ def evaluate(
         Clips to score (usually the test files).
     normalization : {"window", "none"}
         Scaling of the evaluation windows (see :func:`~catdog_cnn.generator.clip_windows`).
+    min_peak : float
+        Keep only windows that reach this share of their clip's peak (0: all).
 
     Returns
     -------
     dict
         See :func:`score`; also records ``normalization`` and ``hop``.
     """
-    windows = evaluation_windows(clips, segment=segment, hop=hop, normalization=normalization)
+    windows = evaluation_windows(clips, segment=segment, hop=hop, normalization=normalization, min_peak=min_peak)
     result = score(predict(windows.x), windows)
-    return {"normalization": normalization, "hop": hop, **result}
+    return {"normalization": normalization, "hop": hop, "min_peak": min_peak, **result}
 
 
 def predict_clip(
-    predict: Predictor, audio: np.ndarray, *, normalization: str = "window", segment: int = SEGMENT
+    predict: Predictor,
+    audio: np.ndarray,
+    *,
+    normalization: str = "window",
+    segment: int = SEGMENT,
+    min_peak: float = 0.0,
 ) -> dict[str, Any]:
     """Probability of dog for one recording, from its consecutive 1-s windows.
 
@@ -124,9 +132,10 @@ def predict_clip(
     -------
     dict
         ``p_dog`` (mean over windows), ``label`` ("cat" or "dog") and
-        ``segments`` (the per-window probabilities, in order).
+        ``segments`` (the per-window probabilities, in order, of the windows
+        kept by ``min_peak``).
     """
-    x = evaluation_windows([Clip("", 0, audio)], segment=segment, normalization=normalization).x
+    x = evaluation_windows([Clip("", 0, audio)], segment=segment, normalization=normalization, min_peak=min_peak).x
     p = np.asarray(predict(x), dtype=float).ravel()
     p_dog = float(p.mean())
     return {"p_dog": round(p_dog, 4), "label": LABELS[int(p_dog > 0.5)], "segments": [round(v, 4) for v in p]}

@@ -24,6 +24,7 @@ How windows are scaled is an explicit choice (``normalization``):
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import keras
@@ -42,6 +43,9 @@ __all__ = [
     "clip_windows",
     "evaluation_windows",
     "peak_normalize",
+    "kept_fraction_curve",
+    "level_by_class",
+    "throughput",
 ]
 
 NORMALIZATIONS = ("class", "global", "window")
@@ -236,7 +240,12 @@ class SegmentBatches(keras.utils.PyDataset):
 
 
 def clip_windows(
-    audio: np.ndarray, *, segment: int = SEGMENT, hop: int = SEGMENT, normalization: str = "window"
+    audio: np.ndarray,
+    *,
+    segment: int = SEGMENT,
+    hop: int = SEGMENT,
+    normalization: str = "window",
+    min_peak: float = 0.0,
 ) -> np.ndarray:
     """Cut a clip into consecutive windows for evaluation or prediction.
 
@@ -250,6 +259,10 @@ def clip_windows(
     normalization : {"window", "none"}
         ``"window"`` divides each window by its own peak (as training windows
         are with ``"window"`` normalization); ``"none"`` keeps the raw scale.
+    min_peak : float
+        Keep only windows whose peak reaches ``min_peak`` times the clip's
+        peak, as training keeps only windows that reach the threshold; the
+        loudest window is always kept. 0 keeps every window.
 
     Returns
     -------
@@ -259,6 +272,9 @@ def clip_windows(
         audio = np.pad(audio, (0, segment - len(audio)))
     starts = np.arange(0, len(audio) - segment + 1, hop)
     windows = audio[starts[:, None] + np.arange(segment)]
+    if min_peak > 0:
+        peaks = np.abs(windows).max(axis=1)
+        windows = windows[(peaks >= min_peak * np.abs(audio).max()) | (peaks == peaks.max())]
     if normalization == "window":
         return peak_normalize(windows).astype(np.float32)
     if normalization == "none":
@@ -282,7 +298,12 @@ class EvalWindows:
 
 
 def evaluation_windows(
-    clips: list[Clip], *, segment: int = SEGMENT, hop: int = SEGMENT, normalization: str = "window"
+    clips: list[Clip],
+    *,
+    segment: int = SEGMENT,
+    hop: int = SEGMENT,
+    normalization: str = "window",
+    min_peak: float = 0.0,
 ) -> EvalWindows:
     """Cut every clip into windows (see :func:`clip_windows`) and stack them.
 
@@ -290,7 +311,10 @@ def evaluation_windows(
     -------
     EvalWindows
     """
-    parts = [clip_windows(c.audio, segment=segment, hop=hop, normalization=normalization) for c in clips]
+    parts = [
+        clip_windows(c.audio, segment=segment, hop=hop, normalization=normalization, min_peak=min_peak)
+        for c in clips
+    ]
     counts = [len(p) for p in parts]
     return EvalWindows(
         x=np.concatenate(parts)[..., None],
@@ -299,3 +323,40 @@ def evaluation_windows(
         names=[c.name for c in clips],
         clip_labels=np.array([c.label for c in clips]),
     )
+
+
+def kept_fraction_curve(
+    clips: list[Clip], thresholds: np.ndarray, *, normalization: str = "class", segment: int = SEGMENT
+) -> np.ndarray:
+    """Share of window offsets of each class that pass each peak threshold.
+
+    Returns
+    -------
+    np.ndarray, shape (len(thresholds), 2)
+        Columns cat, dog.
+    """
+    sampler = WindowSampler(clips, threshold=0.0, normalization=normalization, segment=segment)
+    peaks = [_window_peaks(s, segment) for s in sampler.streams]
+    return np.array([[np.mean(p >= t) for p in peaks] for t in thresholds])
+
+
+def level_by_class(sampler: WindowSampler, *, n: int = 2048, seed: int = 0) -> dict[str, float]:
+    """Median RMS level (dBFS) of ``n`` drawn windows of each class: what loudness tells the model.
+
+    Returns
+    -------
+    dict
+        ``{"cat": dB, "dog": dB}``.
+    """
+    x, y = sampler.batch(np.random.default_rng(seed), n)
+    rms_db = 20 * np.log10(np.sqrt(np.mean(x[..., 0] ** 2, axis=1)) + 1e-12)
+    return {name: round(float(np.median(rms_db[y == label])), 1) for label, name in enumerate(LABELS)}
+
+
+def throughput(sampler: WindowSampler, *, n_batches: int = 200, batch_size: int = BATCH_SIZE) -> float:
+    """Windows per second that ``sampler`` draws, timed over ``n_batches`` batches."""
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    for _ in range(n_batches):
+        sampler.batch(rng, batch_size)
+    return n_batches * batch_size / (time.perf_counter() - start)

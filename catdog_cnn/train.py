@@ -29,7 +29,7 @@ from .evaluate import evaluate
 from .generator import Augmentation, SegmentBatches, WindowSampler
 from .model import build_model, model_config
 
-__all__ = ["TrainConfig", "RECIPES", "recipe", "set_seed", "train", "run", "load_run", "predictor"]
+__all__ = ["TrainConfig", "RECIPES", "recipe", "set_seed", "train", "run", "load_run", "predictor", "eval_options"]
 
 
 @dataclass
@@ -38,7 +38,8 @@ class TrainConfig:
 
     ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
     ``normalization`` and ``threshold`` the training windows; ``eval_normalization``
-    how validation/test windows are scaled; ``patience`` turns on early stopping
+    how validation/test windows are scaled and ``eval_min_peak`` which of them are
+    kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
     on validation loss (the best epoch's weights are kept).
     """
 
@@ -46,6 +47,7 @@ class TrainConfig:
     model: dict[str, Any] = field(default_factory=dict)
     normalization: str = "class"
     eval_normalization: str = "window"
+    eval_min_peak: float = 0.0
     threshold: float = PEAK_THRESHOLD
     augment: bool = False
     speed: tuple[float, float] = (1.0, 1.0)
@@ -130,6 +132,11 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     return model, history
 
 
+def eval_options(config: TrainConfig) -> dict[str, Any]:
+    """The keyword arguments of :func:`~catdog_cnn.evaluate.evaluate` that ``config`` asks for."""
+    return {"normalization": config.eval_normalization, "min_peak": config.eval_min_peak}
+
+
 def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if k != "files"}
 
@@ -146,7 +153,7 @@ def run(
     The folder holds ``model.keras``, ``config.json`` (training recipe and the
     full architecture), ``history.json`` and ``metrics.json`` (validation and
     test metrics with the per-file table, the test metrics under both window
-    scalings, training time, the duplicates dropped from the split).
+    scalings and window selections, training time, the duplicates dropped from the split).
 
     Returns
     -------
@@ -166,10 +173,12 @@ def run(
         "epochs_run": len(history["seconds"]),
         "parameters": int(model.count_params()),
         "dropped_duplicates": split.dropped,
-        "validation": evaluate(predict, split.validation, normalization=config.eval_normalization),
-        "test": evaluate(predict, split.test, normalization=config.eval_normalization),
-        "test_by_normalization": {
-            norm: _summary(evaluate(predict, split.test, normalization=norm)) for norm in ("window", "none")
+        "validation": evaluate(predict, split.validation, **eval_options(config)),
+        "test": evaluate(predict, split.test, **eval_options(config)),
+        "test_variants": {
+            f"{norm}, min_peak={peak}": _summary(evaluate(predict, split.test, normalization=norm, min_peak=peak))
+            for norm in ("window", "none")
+            for peak in (0.0, config.threshold)
         },
     }
     model.save(out / "model.keras")

@@ -8,7 +8,18 @@ from conftest import tone
 from scipy.io import wavfile
 
 from catdog_cnn.config import DATA_ENV, CatDogError
-from catdog_cnn.data import check_layout, fetch_data, find_data_dir, load_split, load_wav, read_split_table
+from catdog_cnn.data import (
+    Split,
+    check_layout,
+    fetch_data,
+    find_data_dir,
+    format_census,
+    load_split,
+    load_wav,
+    read_split_table,
+    split_summary,
+    wav_format,
+)
 
 
 def write_24bit(path, samples: np.ndarray, rate: int) -> None:
@@ -159,3 +170,21 @@ def test_loading_never_writes_into_the_data_dir(real_data_dir):
     before = sorted((p.name, p.stat().st_mtime) for p in real_data_dir.rglob("*"))
     load_split(real_data_dir)
     assert sorted((p.name, p.stat().st_mtime) for p in real_data_dir.rglob("*")) == before
+
+
+def test_wav_format_reads_the_header(tmp_path):
+    wavfile.write(tmp_path / "s.wav", 22050, np.zeros((100, 2), np.int16))
+    assert wav_format(tmp_path / "s.wav") == (22050, 2, "int16")
+
+
+@pytest.mark.realdata
+def test_every_file_is_16k_mono_16bit(real_data_dir):
+    assert format_census(real_data_dir) == {(16000, 1, "int16"): 277}
+
+
+def test_split_summary_counts_files_and_seconds(synthetic_clips):
+    split = Split(train=synthetic_clips, validation=[], test=synthetic_clips[:1], dropped=[])
+    rows = split_summary(split)
+    assert rows[0] == {"side": "train", "class": "cat", "files": 3, "seconds": 7.5}
+    assert rows[1] == {"side": "train", "class": "dog", "files": 2, "seconds": 6.0}
+    assert rows[4]["files"] == 1 and rows[2]["files"] == 0

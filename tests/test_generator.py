@@ -10,6 +10,9 @@ from catdog_cnn.generator import (
     _window_peaks,
     clip_windows,
     evaluation_windows,
+    kept_fraction_curve,
+    level_by_class,
+    throughput,
     peak_normalize,
 )
 
@@ -108,3 +111,32 @@ def test_evaluation_windows_track_their_clip(synthetic_clips):
     assert list(w.clip) == [0, 0, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4]
     assert list(w.y) == [0] * 6 + [1] * 6
     assert list(w.clip_labels) == [0, 0, 0, 1, 1]
+
+
+def test_min_peak_drops_quiet_windows_but_keeps_the_loudest():
+    audio = np.full(48000, 0.01, np.float32)
+    audio[20000] = 0.8
+    assert clip_windows(audio, min_peak=0.4).shape == (1, 16000)
+    assert clip_windows(audio, min_peak=0.0).shape == (3, 16000)
+    assert clip_windows(np.full(48000, 0.01, np.float32), min_peak=0.4).shape == (3, 16000)
+
+
+def test_kept_fraction_curve_falls_with_the_threshold(synthetic_clips):
+    curve = kept_fraction_curve(synthetic_clips, np.array([0.0, 0.5, 0.95]))
+    assert curve.shape == (3, 2)
+    np.testing.assert_array_equal(curve[0], [1.0, 1.0])
+    assert np.all(np.diff(curve, axis=0) <= 0)
+    # only dog windows that overlap one of the two 0.25 s bursts pass 0.5: 2 x (16000 + 4000) of 80001
+    assert curve[1, 1] == pytest.approx(40000 / 80001, abs=0.01)
+
+
+def test_level_by_class_shows_what_window_normalization_removes(synthetic_clips):
+    class_level = level_by_class(WindowSampler(synthetic_clips, normalization="class"), n=256)
+    window_level = level_by_class(WindowSampler(synthetic_clips, normalization="window"), n=256)
+    assert set(class_level) == {"cat", "dog"}
+    assert class_level["cat"] > class_level["dog"] + 3  # a steady tone vs a short burst
+    assert all(v <= 0 for v in window_level.values())
+
+
+def test_throughput_counts_windows_per_second(synthetic_clips):
+    assert throughput(WindowSampler(synthetic_clips), n_batches=5, batch_size=8) > 100

@@ -32,7 +32,7 @@ def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert saved["test"]["n_clips"] == 97 and saved["parameters"] == 4151
     assert saved["dropped_duplicates"] == [["dog_barking_15.wav", "dog_barking_14.wav", "test"]]
-    assert set(saved["test_by_normalization"]) == {"window", "none"}
+    assert set(saved["test_variants"]) == {"window, min_peak=0.0", "window, min_peak=0.4", "none, min_peak=0.0", "none, min_peak=0.4"}
     assert len(json.loads((tmp_path / "run" / "history.json").read_text())["loss"]) == 2
     assert 0.0 <= metrics["test"]["segment_accuracy"] <= 1.0
     model, config = load_run(tmp_path / "run")

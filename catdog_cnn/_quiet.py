@@ -1,0 +1,32 @@
+"""Import TensorFlow without its C++ start-up log lines.
+
+TensorFlow writes CUDA probing, oneDNN and CPU-feature notices straight to the
+process's stderr from C++ before ``TF_CPP_MIN_LOG_LEVEL`` can take effect; in
+Jupyter they land in the output of whichever cell first imports it. They are
+silenced here by pointing file descriptor 2 at /dev/null for the import and the
+first device query; Python exceptions still propagate.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and list its devices with C-level stderr silenced."""
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
