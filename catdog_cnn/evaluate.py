@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
 
-from .config import SEGMENT
+from .config import PROJECT_ROOT, SEGMENT, CatDogError
 from .data import LABELS, Clip
 from .generator import EvalWindows, evaluation_windows
 
-__all__ = ["roc_auc", "confusion", "clip_votes", "score", "evaluate", "predict_clip"]
+__all__ = ["roc_auc", "confusion", "clip_votes", "score", "evaluate", "predict_clip", "benchmark_table"]
 
 Predictor = Callable[[np.ndarray], np.ndarray]
+BENCHMARK_RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "accuracy.json"
 
 
 def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -139,3 +143,17 @@ def predict_clip(
     p = np.asarray(predict(x), dtype=float).ravel()
     p_dog = float(p.mean())
     return {"p_dog": round(p_dog, 4), "label": LABELS[int(p_dog > 0.5)], "segments": [round(v, 4) for v in p]}
+
+
+def benchmark_table(path: str | os.PathLike = BENCHMARK_RESULTS) -> str:
+    """The Markdown accuracy table written by ``benchmarks/accuracy.py``.
+
+    Raises
+    ------
+    CatDogError
+        If the benchmark has not been run (the message gives the command).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CatDogError(f"{path}: no benchmark results; run `python benchmarks/accuracy.py`.")
+    return json.loads(path.read_text())["table"]

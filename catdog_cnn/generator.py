@@ -312,8 +312,7 @@ def evaluation_windows(
     EvalWindows
     """
     parts = [
-        clip_windows(c.audio, segment=segment, hop=hop, normalization=normalization, min_peak=min_peak)
-        for c in clips
+        clip_windows(c.audio, segment=segment, hop=hop, normalization=normalization, min_peak=min_peak) for c in clips
     ]
     counts = [len(p) for p in parts]
     return EvalWindows(

@@ -10,7 +10,7 @@ from keras import layers
 
 from .config import SEGMENT, CatDogError
 
-__all__ = ["PRESETS", "model_config", "build_model", "count_params", "multiply_adds"]
+__all__ = ["PRESETS", "model_config", "build_model", "count_params", "multiply_adds", "explain_params"]
 
 ORIGINAL: dict[str, Any] = {
     "input_length": SEGMENT,
@@ -156,3 +156,30 @@ def multiply_adds(model: keras.Model) -> int:
         elif isinstance(layer, layers.Dense):
             total += math.prod(layer.kernel.shape)
     return total
+
+
+def explain_params(model: keras.Model) -> list[str]:
+    """One line per layer with weights, deriving its parameter count from its shapes.
+
+    Returns
+    -------
+    list of str
+        E.g. ``"conv_2: 4 (kernel) x 10 (inputs) x 10 (filters) + 10 (biases) = 410"``.
+    """
+    lines = []
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv1D):
+            k, c_in, f = layer.kernel.shape
+            lines.append(
+                f"{layer.name}: {k} (kernel) x {c_in} (inputs) x {f} (filters) + {f} (biases) = {k * c_in * f + f}"
+            )
+        elif isinstance(layer, layers.BatchNormalization):
+            f = layer.gamma.shape[0]
+            lines.append(
+                f"{layer.name}: 4 x {f} (gamma, beta trainable; moving mean, variance not) = {4 * f} "
+                f"({2 * f} trainable)"
+            )
+        elif isinstance(layer, layers.Dense):
+            n_in, n_out = layer.kernel.shape
+            lines.append(f"{layer.name}: {n_in} (weights) x {n_out} + {n_out} (bias) = {n_in * n_out + n_out}")
+    return lines

@@ -67,11 +67,18 @@ RECIPES: dict[str, TrainConfig] = {
 }
 
 
-def recipe(name: str, **changes: Any) -> TrainConfig:
-    """The named training recipe (``"original"`` or ``"m5"``) with ``changes`` applied."""
+QUICK_CHANGES: dict[str, Any] = {"epochs": 2, "steps_per_epoch": 5, "validation_steps": 5}
+
+
+def recipe(name: str, *, quick: bool = False, **changes: Any) -> TrainConfig:
+    """The named training recipe (``"original"`` or ``"m5"``) with ``changes`` applied.
+
+    ``quick=True`` shrinks it to :data:`QUICK_CHANGES` (2 epochs of 5 steps): a
+    smoke run for tests and ``CATDOG_QUICK=1`` notebooks, not a result.
+    """
     if name not in RECIPES:
         raise CatDogError(f"unknown preset {name!r}; choose one of {sorted(RECIPES)}")
-    return dataclasses.replace(RECIPES[name], **changes)
+    return dataclasses.replace(RECIPES[name], **((QUICK_CHANGES if quick else {}) | changes))
 
 
 def set_seed(seed: int) -> None:

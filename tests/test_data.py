@@ -4,7 +4,6 @@ import wave
 
 import numpy as np
 import pytest
-from conftest import tone
 from scipy.io import wavfile
 
 from catdog_cnn.config import DATA_ENV, CatDogError
@@ -20,6 +19,7 @@ from catdog_cnn.data import (
     split_summary,
     wav_format,
 )
+from conftest import tone
 
 
 def write_24bit(path, samples: np.ndarray, rate: int) -> None:

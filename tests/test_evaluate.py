@@ -39,3 +39,15 @@ def test_predict_clip_reports_every_second(synthetic_clips):
     result = predict_clip(lambda x: np.linspace(0.2, 0.9, len(x)), synthetic_clips[3].audio)
     assert result["segments"] == [0.2, 0.55, 0.9]
     assert result["label"] == "dog" and result["p_dog"] == 0.55
+
+
+def test_benchmark_table_reads_the_results_or_says_how_to_make_them(tmp_path):
+    import json
+
+    from catdog_cnn.config import CatDogError
+    from catdog_cnn.evaluate import benchmark_table
+
+    with pytest.raises(CatDogError, match="benchmarks/accuracy.py"):
+        benchmark_table(tmp_path / "none.json")
+    (tmp_path / "a.json").write_text(json.dumps({"table": "| a |"}))
+    assert benchmark_table(tmp_path / "a.json") == "| a |"

@@ -12,8 +12,8 @@ from catdog_cnn.generator import (
     evaluation_windows,
     kept_fraction_curve,
     level_by_class,
-    throughput,
     peak_normalize,
+    throughput,
 )
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.model import build_model, count_params, model_config
+from catdog_cnn.model import build_model, count_params, explain_params, model_config, multiply_adds
 
 
 def test_original_model_has_the_original_parameter_counts():
@@ -55,3 +55,19 @@ def test_unknown_preset_or_option_is_a_clear_error():
         model_config("vgg")
     with pytest.raises(CatDogError, match="unknown model options"):
         model_config(filterz=3)
+
+
+def test_explain_params_adds_up_to_the_model_total():
+    model = build_model()
+    lines = explain_params(model)
+    assert lines[0] == "conv_1: 4 (kernel) x 1 (inputs) x 10 (filters) + 10 (biases) = 50"
+    assert lines[1].endswith("= 40 (20 trainable)")
+    assert lines[-1] == "dense: 10 (weights) x 1 + 1 (bias) = 11"
+    assert sum(int(line.split("= ")[1].split()[0]) for line in lines) == model.count_params()
+
+
+def test_multiply_adds_of_the_original():
+    # output lengths halve, rounding up ("same" padding): 8000, 4000, ..., 125, 63, 32, 16
+    lengths = [8000, 4000, 2000, 1000, 500, 250, 125, 63, 32, 16]
+    expected = lengths[0] * 10 * 4 + sum(n * 10 * 40 for n in lengths[1:]) + 10
+    assert multiply_adds(build_model()) == expected

@@ -32,7 +32,8 @@ def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert saved["test"]["n_clips"] == 97 and saved["parameters"] == 4151
     assert saved["dropped_duplicates"] == [["dog_barking_15.wav", "dog_barking_14.wav", "test"]]
-    assert set(saved["test_variants"]) == {"window, min_peak=0.0", "window, min_peak=0.4", "none, min_peak=0.0", "none, min_peak=0.4"}
+    variants = {f"{norm}, min_peak={peak}" for norm in ("window", "none") for peak in (0.0, 0.4)}
+    assert set(saved["test_variants"]) == variants
     assert len(json.loads((tmp_path / "run" / "history.json").read_text())["loss"]) == 2
     assert 0.0 <= metrics["test"]["segment_accuracy"] <= 1.0
     model, config = load_run(tmp_path / "run")
@@ -43,3 +44,9 @@ def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
 def test_load_run_explains_a_missing_model(tmp_path):
     with pytest.raises(CatDogError, match="no such model file"):
         load_run(tmp_path)
+
+
+def test_quick_recipe_is_small_but_keeps_explicit_changes():
+    config = recipe("m5", quick=True, epochs=3)
+    assert (config.epochs, config.steps_per_epoch, config.validation_steps) == (3, 5, 5)
+    assert config.normalization == "window" and recipe("m5").epochs > 3
