@@ -40,7 +40,8 @@ class TrainConfig:
     ``normalization`` and ``threshold`` the training windows; ``eval_normalization``
     how validation/test windows are scaled and ``eval_min_peak`` which of them are
     kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
-    on validation loss (the best epoch's weights are kept).
+    on validation loss (the best epoch's weights are kept) and ``reduce_lr`` halves
+    the learning rate when validation loss has not improved for 3 epochs.
     """
 
     preset: str = "original"
@@ -57,6 +58,7 @@ class TrainConfig:
     batch_size: int = BATCH_SIZE
     learning_rate: float = 1e-3
     patience: int | None = None
+    reduce_lr: bool = False
     seed: int = SEED
     validation_fraction: float = VALIDATION_FRACTION
 
@@ -129,6 +131,8 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
         )
         if config.patience:
             callbacks.append(keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True))
+        if config.reduce_lr:  # halve the step size when validation loss stalls
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3, min_lr=1e-5))
     model = build_model(config.preset, **config.model)
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy", metrics=["accuracy"]

@@ -1,0 +1,127 @@
+"""Peeling the layers: every intermediate output of a model, and exact accounts of its decision.
+
+For a model made by :func:`~catdog_cnn.model.build_model`, the decision is
+``logit = sum_i w_i * g_i + b`` where ``g`` is the globally pooled vector and
+``w, b`` the weights of the sigmoid unit: :func:`decision` returns each term.
+Because global *average* pooling is a mean over time, the same sum can be
+spread over time (:func:`class_activation`): the mean over time of
+``sum_i w_i * a_ti`` is exactly ``logit - b``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from scipy.signal import freqz
+
+from .config import SAMPLE_RATE
+
+__all__ = [
+    "peelable_layers",
+    "activation_model",
+    "activations",
+    "Decision",
+    "decision",
+    "first_layer_filters",
+    "frequency_responses",
+    "class_activation",
+]
+
+
+def peelable_layers(model: keras.Model) -> list[str]:
+    """Names of the layers whose outputs can be peeled, in order (``conv_1`` ... ``gap``, ``dense``)."""
+    return [
+        layer.name for layer in model.layers if not isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout))
+    ]
+
+
+def activation_model(model: keras.Model) -> keras.Model:
+    """A model with the same input that returns a dict ``{layer name: output}`` for every peelable layer."""
+    outputs = {name: model.get_layer(name).output for name in peelable_layers(model)}
+    return keras.Model(model.inputs, outputs, name=f"{model.name}_peeled")
+
+
+def activations(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None) -> dict[str, np.ndarray]:
+    """Every peelable layer's output for windows ``x`` (shape (n, segment, 1)).
+
+    Pass ``peeled`` (from :func:`activation_model`) to avoid rebuilding it on each call.
+
+    Returns
+    -------
+    dict
+        Layer name to array: (n, length, filters) for conv/BN/ReLU/pool layers,
+        (n, filters) for ``gap``, (n, 1) for ``dense``.
+    """
+    peeled = peeled or activation_model(model)
+    out = peeled([np.asarray(x, dtype=np.float32)], training=False)
+    return {name: np.asarray(value) for name, value in out.items()}
+
+
+@dataclass
+class Decision:
+    """The sigmoid unit's sum, term by term, for n windows.
+
+    ``pooled`` (n, k) are the pooled components g, ``weights`` (k,) and ``bias``
+    the unit's parameters, ``contributions`` (n, k) = g * w, ``logit`` (n,) =
+    contributions summed + bias, and ``p_dog`` (n,) = sigmoid(logit).
+    """
+
+    pooled: np.ndarray
+    weights: np.ndarray
+    bias: float
+    contributions: np.ndarray
+    logit: np.ndarray
+    p_dog: np.ndarray
+
+
+def decision(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None) -> Decision:
+    """Decompose the model's output for windows ``x`` into per-component contributions."""
+    acts = activations(model, x, peeled=peeled)
+    kernel, bias = (np.asarray(w) for w in model.get_layer("dense").get_weights())
+    weights = kernel[:, 0]
+    pooled = acts["gap"]
+    contributions = pooled * weights
+    logit = contributions.sum(axis=1) + bias[0]
+    return Decision(pooled, weights, float(bias[0]), contributions, logit, 1 / (1 + np.exp(-logit)))
+
+
+def first_layer_filters(model: keras.Model) -> np.ndarray:
+    """Kernel of ``conv_1``, shape (kernel_size, filters)."""
+    return np.asarray(model.get_layer("conv_1").get_weights()[0])[:, 0, :]
+
+
+def frequency_responses(
+    model: keras.Model, *, n_freqs: int = 256, sample_rate: int = SAMPLE_RATE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Magnitude response of every first-layer filter, as an FIR filter on the waveform.
+
+    Returns
+    -------
+    freqs : np.ndarray, shape (n_freqs,)
+        Hz, from 0 to Nyquist.
+    gain_db : np.ndarray, shape (filters, n_freqs)
+        20 log10 |H(f)|.
+    """
+    kernels = first_layer_filters(model)
+    responses = []
+    for k in kernels.T:
+        freqs, h = freqz(k[::-1], worN=n_freqs, fs=sample_rate)  # Keras correlates: reverse to convolve
+        responses.append(20 * np.log10(np.abs(h) + 1e-9))
+    return freqs, np.array(responses)
+
+
+def class_activation(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None) -> np.ndarray:
+    """Evidence for dog over time: the last feature map weighted by the sigmoid weights.
+
+    Returns
+    -------
+    np.ndarray, shape (n, T)
+        ``sum_i w_i * a_ti`` over the T steps of the layer feeding ``gap``;
+        its mean over time plus the bias is the logit (for average pooling).
+    """
+    acts = activations(model, x, peeled=peeled)
+    before_gap = peelable_layers(model)[-3]
+    weights = np.asarray(model.get_layer("dense").get_weights()[0])[:, 0]
+    return acts[before_gap] @ weights

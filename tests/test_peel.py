@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from catdog_cnn import peel
+from catdog_cnn.model import build_model
+
+
+@pytest.fixture(scope="module")
+def net():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_model()
+    # give the sigmoid unit distinct weights so that the decomposition is not trivial
+    model.get_layer("dense").set_weights(
+        [np.linspace(-1, 1, 10)[:, None].astype("float32"), np.array([0.3], "float32")]
+    )
+    return model
+
+
+@pytest.fixture
+def windows(rng):
+    return rng.standard_normal((3, 16000, 1)).astype(np.float32)
+
+
+def test_activations_cover_every_layer_with_the_right_shapes(net, windows):
+    acts = peel.activations(net, windows)
+    assert list(acts)[:3] == ["conv_1", "bn_1", "relu_1"] and list(acts)[-2:] == ["gap", "dense"]
+    assert acts["conv_1"].shape == (3, 8000, 10) and acts["relu_10"].shape == (3, 16, 10)
+    assert np.all(acts["relu_3"] >= 0)
+    np.testing.assert_allclose(acts["gap"], acts["relu_10"].mean(axis=1), rtol=1e-5, atol=1e-6)
+
+
+def test_decision_terms_add_up_to_the_model_output(net, windows):
+    d = peel.decision(net, windows)
+    assert d.contributions.shape == (3, 10)
+    np.testing.assert_allclose(d.contributions.sum(axis=1) + d.bias, d.logit, rtol=1e-6)
+    np.testing.assert_allclose(d.p_dog, net.predict(windows, verbose=0)[:, 0], rtol=1e-4)
+    assert d.bias == pytest.approx(0.3)
+
+
+def test_class_activation_averages_to_the_logit(net, windows):
+    cam = peel.class_activation(net, windows)
+    assert cam.shape == (3, 16)
+    np.testing.assert_allclose(cam.mean(axis=1) + 0.3, peel.decision(net, windows).logit, rtol=1e-5)
+
+
+def test_frequency_responses_of_known_filters(net):
+    conv = net.get_layer("conv_1")
+    kernel = np.zeros((4, 1, 10), "float32")
+    kernel[:, 0, 0] = [0.25, 0.25, 0.25, 0.25]  # moving average: low-pass
+    kernel[:, 0, 1] = [0.25, -0.25, 0.25, -0.25]  # alternating: high-pass
+    saved = conv.get_weights()
+    conv.set_weights([kernel, saved[1]])
+    try:
+        freqs, gain = peel.frequency_responses(net)
+        assert freqs[0] == 0 and freqs[-1] < 8000 and gain.shape == (10, 256)
+        assert gain[0, 0] == pytest.approx(0.0, abs=1e-6) and gain[0, -1] < -20
+        assert gain[1, -1] > -0.1 and gain[1, 0] < -20
+        np.testing.assert_array_equal(peel.first_layer_filters(net)[:, 0], kernel[:, 0, 0])
+    finally:
+        conv.set_weights(saved)
+
+
+def test_m5_peels_through_pooling_and_log_layers(windows):
+    model = build_model("m5", log_compress=True)
+    names = peel.peelable_layers(model)
+    assert "pool_1" in names and "log_1" in names and "dropout" not in names
+    assert peel.class_activation(model, windows).shape == (3, 15)
