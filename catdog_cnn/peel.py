@@ -27,6 +27,8 @@ __all__ = [
     "first_layer_filters",
     "frequency_responses",
     "class_activation",
+    "typical_windows",
+    "mean_contributions",
 ]
 
 
@@ -125,3 +127,26 @@ def class_activation(model: keras.Model, x: np.ndarray, *, peeled: keras.Model |
     before_gap = peelable_layers(model)[-3]
     weights = np.asarray(model.get_layer("dense").get_weights()[0])[:, 0]
     return acts[before_gap] @ weights
+
+
+def typical_windows(p_dog: np.ndarray, y: np.ndarray, *, label: int, n: int = 2) -> np.ndarray:
+    """Indices of ``n`` correctly classified windows of ``label`` whose confidence is closest to the median.
+
+    "Typical" rather than "best": the examples show what the model usually does.
+    """
+    p_dog, y = np.ravel(p_dog), np.ravel(y)
+    right = np.flatnonzero((y == label) & ((p_dog > 0.5) == bool(label)))
+    median = np.median(p_dog[right])
+    return right[np.argsort(np.abs(p_dog[right] - median), kind="stable")[:n]]
+
+
+def mean_contributions(d: Decision, y: np.ndarray) -> np.ndarray:
+    """Mean contribution ``w_i * g_i`` of every component over cat windows and over dog windows.
+
+    Returns
+    -------
+    np.ndarray, shape (2, k)
+        Row 0 cats, row 1 dogs.
+    """
+    y = np.ravel(y)
+    return np.stack([d.contributions[y == label].mean(axis=0) for label in (0, 1)])

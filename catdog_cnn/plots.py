@@ -26,6 +26,13 @@ __all__ = [
     "history",
     "confusion_matrix",
     "clip_probabilities",
+    "segment",
+    "prediction",
+    "layer_activations",
+    "components",
+    "filter_weights",
+    "frequency_responses",
+    "class_activation",
 ]
 
 CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
@@ -146,4 +153,92 @@ def clip_probabilities(files: list[dict], *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("test clips, sorted by the model's vote")
     ax.set_ylabel("mean p(dog)")
     ax.set_ylim(0, 1)
+    return ax
+
+
+def segment(x: np.ndarray, *, ax: Axes | None = None, title: str = "", sample_rate: int = SAMPLE_RATE) -> Axes:
+    """One window's waveform over its second."""
+    ax = _axes(ax, figsize=(8, 2.5))
+    x = np.ravel(x)
+    ax.plot(np.arange(len(x)) / sample_rate, x, lw=0.4, color="0.3")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("amplitude")
+    ax.set_title(title)
+    return ax
+
+
+def prediction(p_dog: float, *, ax: Axes | None = None) -> Axes:
+    """The model's two-way verdict for one window as two bars."""
+    ax = _axes(ax, figsize=(3.5, 2.5))
+    ax.bar(LABELS, [1 - p_dog, p_dog], color=CLASS_COLORS)
+    for i, v in enumerate([1 - p_dog, p_dog]):
+        ax.text(i, v + 0.02, f"{v:.0%}", ha="center")
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("probability")
+    return ax
+
+
+def layer_activations(act: np.ndarray, *, name: str = "") -> Figure:
+    """Every filter's output of one layer for one window (shape (length, filters)), a row per filter."""
+    length, n = act.shape
+    fig, axes = plt.subplots(n, 1, figsize=(8, 0.55 * n + 0.8), sharex=True, layout="constrained", squeeze=False)
+    for i, ax in enumerate(axes[:, 0]):
+        ax.plot(np.arange(length), act[:, i], lw=0.5)
+        ax.set_ylabel(str(i + 1), rotation=0, labelpad=10, va="center")
+        ax.set_yticks([])
+    axes[-1, 0].set_xlabel("step")
+    fig.suptitle(f"{name}: {length} steps x {n} filters", fontsize=10)
+    return fig
+
+
+def components(values: np.ndarray, *, ax: Axes | None = None, title: str = "", ylabel: str = "") -> Axes:
+    """A bar per pooled component (numbered from 1), blue for positive, orange for negative."""
+    ax = _axes(ax, figsize=(6, 2.8))
+    values = np.ravel(values)
+    ax.bar(np.arange(1, len(values) + 1), values, color=np.where(values >= 0, "tab:blue", "tab:orange"))
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(np.arange(1, len(values) + 1))
+    ax.set_xlabel("component")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
+def filter_weights(kernels: np.ndarray) -> Figure:
+    """First-layer kernels (shape (kernel_size, filters)): one small stem plot per filter."""
+    k, n = kernels.shape
+    cols = min(n, 5)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2 * cols, 1.7 * rows), sharey=True, layout="constrained",
+                             squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        ax.stem(np.arange(1, k + 1), kernels[:, i], basefmt="k-")
+        ax.set_title(f"filter {i + 1}", fontsize=9)
+        ax.set_xticks(np.arange(1, k + 1) if k <= 8 else [1, k])
+    return fig
+
+
+def frequency_responses(freqs: np.ndarray, gain_db: np.ndarray, *, ax: Axes | None = None) -> Axes:
+    """Magnitude response (dB) of each first-layer filter, a line per filter."""
+    ax = _axes(ax)
+    for i, g in enumerate(gain_db):
+        ax.plot(freqs, g, lw=1, label=str(i + 1))
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("gain (dB)")
+    ax.legend(title="filter", ncols=2, fontsize=7)
+    return ax
+
+
+def class_activation(x: np.ndarray, cam: np.ndarray, *, ax: Axes | None = None, title: str = "",
+                     sample_rate: int = SAMPLE_RATE) -> Axes:
+    """A window's waveform with its dog evidence over time (positive dog, negative cat) on a second axis."""
+    ax = segment(x, ax=ax, title=title, sample_rate=sample_rate)
+    twin = ax.twinx()
+    step = len(np.ravel(x)) / len(cam) / sample_rate
+    twin.step((np.arange(len(cam)) + 0.5) * step, cam, where="mid", color="tab:red")
+    twin.axhline(0, color="tab:red", lw=0.5, ls=":")
+    twin.set_ylabel("dog evidence", color="tab:red")
     return ax

@@ -67,3 +67,17 @@ def test_m5_peels_through_pooling_and_log_layers(windows):
     names = peel.peelable_layers(model)
     assert "pool_1" in names and "log_1" in names and "dropout" not in names
     assert peel.class_activation(model, windows).shape == (3, 15)
+
+
+def test_typical_windows_are_right_and_near_the_median():
+    p = np.array([0.9, 0.6, 0.7, 0.2, 0.4, 0.95, 0.1])
+    y = np.array([1, 1, 1, 1, 0, 0, 0])
+    assert list(peel.typical_windows(p, y, label=1, n=1)) == [2]  # median of 0.9, 0.6, 0.7
+    assert sorted(peel.typical_windows(p, y, label=0, n=2)) == [4, 6]  # 0.95 is wrong, left out
+
+
+def test_mean_contributions_split_by_class(net, windows):
+    d = peel.decision(net, windows)
+    means = peel.mean_contributions(d, np.array([0, 1, 1]))
+    np.testing.assert_allclose(means[0], d.contributions[0])
+    np.testing.assert_allclose(means[1], d.contributions[1:].mean(axis=0))

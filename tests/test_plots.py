@@ -47,3 +47,22 @@ def test_kept_fraction_and_clip_probabilities_and_batch(tmp_path):
     path = plots.save(fig, "batch.png", img_dir=tmp_path)
     assert path.is_file() and path.stat().st_size > 1000
     plt.close("all")
+
+
+def test_peeling_figures_return_what_they_drew():
+    ax = plots.segment(np.zeros(16000), title="dog")
+    assert ax.get_title() == "dog" and ax.lines[0].get_xdata()[-1] < 1.0
+    ax = plots.prediction(0.79)
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], [0.21, 0.79])
+    assert [t.get_text() for t in ax.texts] == ["21%", "79%"]
+    fig = plots.layer_activations(np.zeros((8000, 10)), name="relu_1")
+    assert len(fig.axes) == 10 and "8000 steps x 10 filters" in fig.get_suptitle()
+    ax = plots.components(np.array([1.0, -2.0, 0.5]))
+    assert [p.get_height() for p in ax.patches] == [1.0, -2.0, 0.5]
+    fig = plots.filter_weights(np.ones((4, 10)))
+    assert sum(a.get_visible() for a in fig.axes) == 10
+    ax = plots.frequency_responses(np.linspace(0, 8000, 5), np.zeros((3, 5)))
+    assert len(ax.lines) == 3
+    ax = plots.class_activation(np.zeros(16000), np.array([1.0, -1.0]))
+    assert len(ax.figure.axes) == 2
+    plt.close("all")
