@@ -32,16 +32,18 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The original notebook: 10 x [Conv1D(10, 4, stride 2) -> BN -> ReLU] -> GAP -> sigmoid.
     "original": {},
     # After Dai et al.'s M5: a long, strided first kernel sees 5 ms at once,
-    # then short kernels with max-pooling; dropout before the decision.
+    # then short kernels with max-pooling; log compression after the first
+    # block (as a spectrogram's log), dropout before the decision.
     "m5": {
         "n_layers": 4,
-        "filters": 32,
+        "filters": 40,
         "kernel_size": 3,
         "strides": 1,
         "first_kernel_size": 80,
         "first_strides": 4,
         "pool_size": 4,
         "dropout": 0.2,
+        "log_compress": True,
     },
 }
 

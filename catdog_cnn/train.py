@@ -65,7 +65,7 @@ class TrainConfig:
 
 RECIPES: dict[str, TrainConfig] = {
     "original": TrainConfig(),
-    "m5": TrainConfig(preset="m5", normalization="window", augment=True, epochs=40, patience=8),
+    "m5": TrainConfig(preset="m5", normalization="window", augment=True, epochs=40, patience=8, reduce_lr=True),
 }
 
 
