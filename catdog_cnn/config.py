@@ -29,6 +29,7 @@ __all__ = [
     "IMG_DIR",
     "CatDogError",
     "quick_mode",
+    "img_dir",
 ]
 
 SAMPLE_RATE = 16_000  # Hz; every clip is resampled to this rate
@@ -51,6 +52,7 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "audio-cats-and-dogs"
 MODELS_DIR = PROJECT_ROOT / "models"
 DEFAULT_MODEL = MODELS_DIR / "m5"  # run folder used by `catdog-cnn predict`
 IMG_DIR = PROJECT_ROOT / "img"
+IMG_ENV = "CATDOG_IMG_DIR"  # overrides IMG_DIR, e.g. so that test runs leave img/ alone
 
 
 class CatDogError(Exception):
@@ -60,3 +62,8 @@ class CatDogError(Exception):
 def quick_mode() -> bool:
     """Return True when the environment asks for the small, fast run (``CATDOG_QUICK=1``)."""
     return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def img_dir() -> Path:
+    """Where figures are saved: ``$CATDOG_IMG_DIR`` if set, else the project's ``img/``."""
+    return Path(os.environ.get(IMG_ENV) or IMG_DIR)

@@ -14,7 +14,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .config import IMG_DIR, SAMPLE_RATE
+from .config import SAMPLE_RATE
+from .config import img_dir as default_img_dir
 from .data import LABELS, Clip
 
 __all__ = [
@@ -44,9 +45,12 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (7, 3.5)) -> Axes:
     return ax
 
 
-def save(fig: Figure, name: str, *, img_dir: str | os.PathLike = IMG_DIR) -> Path:
-    """Save ``fig`` as ``img_dir/name`` (PNG, 100 dpi) and return the path."""
-    path = Path(img_dir) / name
+def save(fig: Figure, name: str, *, img_dir: str | os.PathLike | None = None) -> Path:
+    """Save ``fig`` as ``img_dir/name`` (PNG, 100 dpi) and return the path.
+
+    ``img_dir`` defaults to :func:`~catdog_cnn.config.img_dir` (``$CATDOG_IMG_DIR`` or ``img/``).
+    """
+    path = Path(img_dir if img_dir is not None else default_img_dir()) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     return path
@@ -209,8 +213,9 @@ def filter_weights(kernels: np.ndarray) -> Figure:
     k, n = kernels.shape
     cols = min(n, 5)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(2 * cols, 1.7 * rows), sharey=True, layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2 * cols, 1.7 * rows), sharey=True, layout="constrained", squeeze=False
+    )
     for i, ax in enumerate(axes.ravel()):
         if i >= n:
             ax.set_visible(False)
@@ -232,8 +237,9 @@ def frequency_responses(freqs: np.ndarray, gain_db: np.ndarray, *, ax: Axes | No
     return ax
 
 
-def class_activation(x: np.ndarray, cam: np.ndarray, *, ax: Axes | None = None, title: str = "",
-                     sample_rate: int = SAMPLE_RATE) -> Axes:
+def class_activation(
+    x: np.ndarray, cam: np.ndarray, *, ax: Axes | None = None, title: str = "", sample_rate: int = SAMPLE_RATE
+) -> Axes:
     """A window's waveform with its dog evidence over time (positive dog, negative cat) on a second axis."""
     ax = segment(x, ax=ax, title=title, sample_rate=sample_rate)
     twin = ax.twinx()

@@ -66,3 +66,10 @@ def test_peeling_figures_return_what_they_drew():
     ax = plots.class_activation(np.zeros(16000), np.array([1.0, -1.0]))
     assert len(ax.figure.axes) == 2
     plt.close("all")
+
+
+def test_save_goes_to_the_img_dir_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CATDOG_IMG_DIR", str(tmp_path))
+    fig = plots.window_batch(np.zeros((2, 100, 1)), np.array([0, 1]), n=2)
+    assert plots.save(fig, "x.png") == tmp_path / "x.png" and (tmp_path / "x.png").is_file()
+    plt.close("all")

@@ -1,0 +1,137 @@
+"""A systematic version of the original's hand search, run with KerasTuner on validation files.
+
+The original tried kernel sizes 3/4/5 with strides 1/2/3 and 5 or 10 filters.
+Here every combination of a grid is trained with several seeds and scored on
+windows of the *validation* files (never test); the number of layers follows
+the stride so that the last layer keeps about 16 steps, as the original's
+10 stride-2 layers do.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from typing import Any
+
+import keras
+import keras_tuner as kt
+
+from .config import SEED, SEGMENT
+from .data import Split
+from .generator import SegmentBatches, WindowSampler
+from .model import build_model, multiply_adds
+from .train import TrainConfig, recipe, set_seed
+
+__all__ = ["layers_for_stride", "tune", "FINAL_STEPS"]
+
+FINAL_STEPS = 16  # length of the last layer's output in the original (16000 / 2**10, rounded up)
+
+
+def layers_for_stride(stride: int, *, input_length: int = SEGMENT, final_steps: int = FINAL_STEPS) -> int:
+    """Number of stride-``stride`` layers that shrink ``input_length`` to about ``final_steps``.
+
+    Stride 1 never shrinks; it gets the original's 10 layers.
+    """
+    if stride == 1:
+        return 10
+    return max(1, round(math.log(input_length / final_steps, stride)))
+
+
+class _Timer(keras.callbacks.Callback):
+    def __init__(self, log: list[float]) -> None:
+        super().__init__()
+        self.log = log
+
+    def __deepcopy__(self, memo: dict) -> _Timer:
+        return self  # KerasTuner copies callbacks per execution; all copies must share one log
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.log.append(time.perf_counter() - self._start)
+
+
+def tune(
+    split: Split,
+    grid: dict[str, list[Any]],
+    *,
+    config: TrainConfig | None = None,
+    seeds: int = 2,
+    directory: str | None = None,
+) -> list[dict[str, Any]]:
+    """Train every combination of ``grid`` (keys: ``kernel_size``, ``strides``, ``filters``), ``seeds`` times.
+
+    Parameters
+    ----------
+    split : Split
+        Training files feed the model; validation files score it.
+    grid : dict
+        Lists of values for each knob of :func:`~catdog_cnn.model.build_model` to search.
+    config : TrainConfig
+        Training recipe (epochs, steps, scaling); the original's by default.
+    seeds : int
+        Trainings per combination (KerasTuner's executions per trial), averaged.
+
+    Returns
+    -------
+    list of dict
+        One row per combination: the knobs, ``n_layers``, ``params``, ``macs``,
+        ``val_accuracy`` (best epoch, mean over seeds) and ``seconds_per_epoch``.
+    """
+    config = config or recipe("original")
+    set_seed(config.seed if config.seed is not None else SEED)
+    windows = {"threshold": config.threshold, "normalization": config.normalization}
+    feed = SegmentBatches(
+        WindowSampler(split.train, **windows),
+        steps=config.steps_per_epoch,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
+    val = SegmentBatches(
+        WindowSampler(split.validation, **windows),
+        steps=config.validation_steps,
+        batch_size=config.batch_size,
+        seed=config.seed + 10_000,
+        fixed=True,
+    )
+
+    def hypermodel(hp: kt.HyperParameters) -> keras.Model:
+        knobs = {name: hp.Choice(name, values) for name, values in grid.items()}
+        stride = knobs.get("strides", 2)
+        model = build_model(config.preset, n_layers=layers_for_stride(stride), **knobs)
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy", metrics=["accuracy"]
+        )
+        return model
+
+    tuner = kt.GridSearch(
+        hypermodel,
+        objective="val_accuracy",
+        executions_per_trial=seeds,
+        seed=config.seed,
+        directory=directory or tempfile.mkdtemp(prefix="catdog-tune-"),
+        project_name="grid",
+        overwrite=True,
+    )
+    timer_log: list[float] = []
+    tuner.search(feed, validation_data=val, epochs=config.epochs, verbose=0, callbacks=[_Timer(timer_log)])
+    rows = []
+    for trial in tuner.oracle.trials.values():
+        knobs = dict(trial.hyperparameters.values)
+        model = build_model(config.preset, n_layers=layers_for_stride(knobs.get("strides", 2)), **knobs)
+        rows.append(
+            {
+                **knobs,
+                "n_layers": layers_for_stride(knobs.get("strides", 2)),
+                "params": model.count_params(),
+                "macs": multiply_adds(model),
+                "val_accuracy": trial.score,
+            }
+        )
+    per_trial = config.epochs * seeds
+    for i, row in enumerate(rows):  # trials ran in this order, each for per_trial epochs
+        chunk = timer_log[i * per_trial : (i + 1) * per_trial]
+        row["seconds_per_epoch"] = sum(chunk) / len(chunk)
+    return sorted(rows, key=lambda r: -r["val_accuracy"])

@@ -1,0 +1,161 @@
+"""Notebook 05's explorer, driven in a real JupyterLab by headless Chromium.
+
+Starts JupyterLab on a free localhost port with a token (on a copy of the
+notebook, so nothing in the project is saved over), opens notebook 05, runs all
+cells through JupyterLab's own command, waits for the explorer, moves the
+sample and layer sliders and checks that the picture changes each time and that
+no widget failed to display. The screenshot is written to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+# Chromium flags for a closed network: no background calls that would be refused.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, real_data_dir):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium package")
+        pytest.skip("browser test: install Debian's chromium package")
+    work = tmp_path_factory.mktemp("lab")
+    (work / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "05_layer_peeling.ipynb", work / "notebooks")
+    port, token = free_port(), secrets.token_hex(16)
+    env = os.environ | {
+        "CATDOG_IMG_DIR": str(work / "img"),
+        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(work / "config"),
+        "JUPYTER_DATA_DIR": str(work / "data"),
+    }
+    # the kernel must be this Python, whatever kernels the machine has
+    subprocess.run(
+        [sys.executable, "-m", "ipykernel", "install", "--prefix", str(work / "kernel")],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    env["JUPYTER_PATH"] = str(work / "kernel" / "share" / "jupyter")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.root_dir={work}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.workspaces_dir={work / 'workspaces'}",
+            f"--LabApp.user_settings_dir={work / 'settings'}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "server.log", "w"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                    if json.load(r).get("started"):
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"JupyterLab did not start: {(work / 'server.log').read_text()[-2000:]}")
+        yield url, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def image_source(page) -> str:
+    return page.eval_on_selector(".jupyter-widgets img", "img => img.src")
+
+
+def set_slider(page, index: int, value: int) -> float:
+    """Type ``value`` into the readout of the index-th slider; return seconds until the picture changed."""
+    before = image_source(page)
+    readout = page.locator(".widget-slider .widget-readout").nth(index)
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(str(value))
+    start = time.perf_counter()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "old => document.querySelector('.jupyter-widgets img').src !== old", arg=before, timeout=30_000
+    )
+    return time.perf_counter() - start
+
+
+def test_explorer_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    url, token = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{url}/lab/tree/notebooks/05_layer_peeling.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            page.wait_for_function("window.jupyterapp && window.jupyterapp.serviceManager", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_selector(".jupyter-widgets img", timeout=300_000)
+            page.wait_for_selector(".widget-slider .widget-readout", timeout=60_000)
+            page.locator(".jupyter-widgets img").scroll_into_view_if_needed()
+
+            sample_seconds = [set_slider(page, 0, v) for v in (5, 40, 120)]
+            layer_seconds = [set_slider(page, 1, v) for v in (3, 15, 30)]
+            page.wait_for_timeout(500)
+            assert "Error displaying widget" not in page.content()
+            info = page.locator(".jupyter-widgets .widget-html").first.inner_text()
+            assert "relu_10" in info and "p(dog)" in info
+            page.locator(".jupyter-widgets img").screenshot(path=str(ARTIFACTS / "explorer.png"))
+            page.screenshot(path=str(ARTIFACTS / "explorer_page.png"))
+            (ARTIFACTS / "redraw_seconds.json").write_text(
+                json.dumps({"sample_slider": sample_seconds, "layer_slider": layer_seconds}, indent=2)
+            )
+        finally:
+            browser.close()
