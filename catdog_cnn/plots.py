@@ -34,6 +34,7 @@ __all__ = [
     "filter_weights",
     "frequency_responses",
     "class_activation",
+    "tuning_results",
 ]
 
 CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
@@ -247,4 +248,19 @@ def class_activation(
     twin.step((np.arange(len(cam)) + 0.5) * step, cam, where="mid", color="tab:red")
     twin.axhline(0, color="tab:red", lw=0.5, ls=":")
     twin.set_ylabel("dog evidence", color="tab:red")
+    return ax
+
+
+def tuning_results(rows: list[dict], *, x: str, group: str | None = None, ax: Axes | None = None) -> Axes:
+    """Validation accuracy of tuning rows against knob ``x``, one line per value of ``group``."""
+    ax = _axes(ax)
+    groups = sorted({r[group] for r in rows}) if group else [None]
+    for g in groups:
+        sel = sorted((r for r in rows if group is None or r[group] == g), key=lambda r: r[x])
+        ax.plot([r[x] for r in sel], [r["val_accuracy"] for r in sel], marker="o",
+                label=f"{group} {g}" if group else None)
+    ax.set_xlabel(x)
+    ax.set_ylabel("validation accuracy")
+    if group:
+        ax.legend()
     return ax

@@ -73,3 +73,11 @@ def test_save_goes_to_the_img_dir_setting(tmp_path, monkeypatch):
     fig = plots.window_batch(np.zeros((2, 100, 1)), np.array([0, 1]), n=2)
     assert plots.save(fig, "x.png") == tmp_path / "x.png" and (tmp_path / "x.png").is_file()
     plt.close("all")
+
+
+def test_tuning_results_draws_a_line_per_group():
+    rows = [{"kernel_size": k, "strides": s, "val_accuracy": 0.5 + k / 100 + s / 10} for k in (3, 4) for s in (2, 3)]
+    ax = plots.tuning_results(rows, x="kernel_size", group="strides")
+    assert [line.get_label() for line in ax.lines] == ["strides 2", "strides 3"]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.83, 0.84])
+    plt.close("all")
