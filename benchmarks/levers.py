@@ -20,11 +20,15 @@ from catdog_cnn.train import eval_options, predictor, recipe, train
 M5_WITHOUT_LOG = {"filters": 32, "log_compress": False}
 STEPS = [
     ("original recipe (class scaling, last epoch)", "original", {}),
-    ("original net + window scaling, augmentation, early stop", "original",
-     {"normalization": "window", "augment": True, "epochs": 40, "patience": 8}),
-    ("M5 shape, 32 filters", "m5", {"model": M5_WITHOUT_LOG, "reduce_lr": False}),
-    ("+ log compression after the first block", "m5", {"model": {"filters": 32}, "reduce_lr": False}),
-    ("+ 40 filters, halve learning rate on plateau (= m5)", "m5", {}),
+    (
+        "original net + window scaling, augmentation, early stop",
+        "original",
+        {"normalization": "window", "augment": True, "epochs": 40, "patience": 8},
+    ),
+    ("M5 shape, 32 filters", "m5", {"model": M5_WITHOUT_LOG, "reduce_lr": False, "ema": False}),
+    ("+ log compression after the first block", "m5", {"model": {"filters": 32}, "reduce_lr": False, "ema": False}),
+    ("+ 40 filters, halve learning rate on plateau", "m5", {"ema": False}),
+    ("+ moving average of the weights (= m5)", "m5", {}),
     ("m5 + speed perturbation 0.85-1.15 (not adopted)", "m5", {"speed": (0.85, 1.15)}),
 ]
 
@@ -40,11 +44,21 @@ def main() -> None:
         config = recipe(preset, seed=args.seed, **changes)
         model, history = train(config, split, verbose=0)
         metrics = evaluate(predictor(model), split.validation, **eval_options(config))
-        rows.append({"name": name, "preset": preset, "changes": changes, "params": model.count_params(),
-                     "epochs_run": len(history["loss"]), "val_segment_accuracy": metrics["segment_accuracy"],
-                     "val_clip_accuracy": metrics["clip_accuracy_mean"]})
-        print(f"{name:58s} validation {metrics['segment_accuracy']:.3f} (clip {metrics['clip_accuracy_mean']:.3f})",
-              flush=True)
+        rows.append(
+            {
+                "name": name,
+                "preset": preset,
+                "changes": changes,
+                "params": model.count_params(),
+                "epochs_run": len(history["loss"]),
+                "val_segment_accuracy": metrics["segment_accuracy"],
+                "val_clip_accuracy": metrics["clip_accuracy_mean"],
+            }
+        )
+        print(
+            f"{name:58s} validation {metrics['segment_accuracy']:.3f} (clip {metrics['clip_accuracy_mean']:.3f})",
+            flush=True,
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"seed": args.seed, "rows": rows}, indent=2))
 

@@ -257,8 +257,9 @@ def tuning_results(rows: list[dict], *, x: str, group: str | None = None, ax: Ax
     groups = sorted({r[group] for r in rows}) if group else [None]
     for g in groups:
         sel = sorted((r for r in rows if group is None or r[group] == g), key=lambda r: r[x])
-        ax.plot([r[x] for r in sel], [r["val_accuracy"] for r in sel], marker="o",
-                label=f"{group} {g}" if group else None)
+        ax.plot(
+            [r[x] for r in sel], [r["val_accuracy"] for r in sel], marker="o", label=f"{group} {g}" if group else None
+        )
     ax.set_xlabel(x)
     ax.set_ylabel("validation accuracy")
     if group:

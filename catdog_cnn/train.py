@@ -41,7 +41,9 @@ class TrainConfig:
     how validation/test windows are scaled and ``eval_min_peak`` which of them are
     kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
     on validation loss (the best epoch's weights are kept) and ``reduce_lr`` halves
-    the learning rate when validation loss has not improved for 3 epochs.
+    the learning rate when validation loss has not improved for 3 epochs; ``ema``
+    validates and keeps an exponential moving average of the weights (momentum 0.99)
+    rather than the last step's, which smooths the epoch-to-epoch swings.
     """
 
     preset: str = "original"
@@ -59,13 +61,16 @@ class TrainConfig:
     learning_rate: float = 1e-3
     patience: int | None = None
     reduce_lr: bool = False
+    ema: bool = False
     seed: int = SEED
     validation_fraction: float = VALIDATION_FRACTION
 
 
 RECIPES: dict[str, TrainConfig] = {
     "original": TrainConfig(),
-    "m5": TrainConfig(preset="m5", normalization="window", augment=True, epochs=40, patience=8, reduce_lr=True),
+    "m5": TrainConfig(
+        preset="m5", normalization="window", augment=True, epochs=40, patience=8, reduce_lr=True, ema=True
+    ),
 }
 
 
@@ -133,10 +138,11 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
             callbacks.append(keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True))
         if config.reduce_lr:  # halve the step size when validation loss stalls
             callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3, min_lr=1e-5))
+    if config.ema:  # validate, early-stop and keep an exponential moving average of the weights
+        callbacks.insert(1, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     model = build_model(config.preset, **config.model)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy", metrics=["accuracy"]
-    )
+    optimizer = keras.optimizers.Adam(config.learning_rate, use_ema=config.ema, ema_momentum=0.99)
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
     fit = model.fit(feed, epochs=config.epochs, validation_data=val_feed, callbacks=callbacks, verbose=verbose)
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     history["seconds"] = timer.seconds
