@@ -8,5 +8,4 @@ import os
 import tempfile
 
 os.environ.setdefault("CATDOG_QUICK", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("CATDOG_IMG_DIR", tempfile.mkdtemp(prefix="catdog-img-"))

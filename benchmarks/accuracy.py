@@ -1,6 +1,7 @@
 """Test accuracy of the original configuration, the improved model and the log-mel baseline.
 
-Usage: python benchmarks/accuracy.py [--seeds 0 1 2] [--out benchmarks/results/accuracy.json]
+Usage: python benchmarks/accuracy.py [--seeds 0 1 2] [--presets original m5 ...] [--merge]
+                                     [--out benchmarks/results/accuracy.json]
 
 Every configuration is trained once per seed on the official training files
 (validation files carved from them choose the early-stopping epoch) and scored
@@ -29,10 +30,18 @@ def summary(metrics: dict) -> dict:
     return {k: metrics[k] for k in KEYS}
 
 
-def cnn_rows(preset: str, seed: int, runs: Path) -> dict[str, dict]:
-    metrics = run(recipe(preset, seed=seed), runs / f"{preset}-seed{seed}", verbose=0)
-    rows = {preset: summary(metrics["test"]) | {"train_seconds": metrics["train_seconds"]}}
-    if preset == "original":  # the original's windows, scaled two ways at test time
+# Configurations beyond the named presets: name -> (preset, changes to its recipe).
+VARIANTS = {
+    "original, windows peak-scaled in training too": ("original", {"normalization": "window"}),
+}
+
+
+def cnn_rows(name: str, seed: int, runs: Path) -> dict[str, dict]:
+    preset, changes = VARIANTS.get(name, (name, {}))
+    folder = runs / f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
+    metrics = run(recipe(preset, seed=seed, **changes), folder, verbose=0)
+    rows = {name: summary(metrics["test"]) | {"train_seconds": metrics["train_seconds"]}}
+    if name == "original":  # the original's windows, scaled two ways at test time
         rows["original, test windows unscaled"] = summary(metrics["test_variants"]["none, min_peak=0.0"])
     return rows
 
@@ -68,18 +77,23 @@ def table(per_seed: dict[str, list[dict]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--presets", nargs="+", default=["original", "m5"])
+    parser.add_argument("--presets", nargs="+", default=["original", *VARIANTS, "m5"])
+    parser.add_argument("--no-baseline", action="store_true", help="skip the log-mel baseline")
+    parser.add_argument("--merge", action="store_true", help="keep the other configurations' rows of --out")
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "accuracy.json")
     args = parser.parse_args()
     per_seed: dict[str, list[dict]] = {}
     for seed in args.seeds:
-        rows = baseline_rows(seed)
+        rows = {} if args.no_baseline else baseline_rows(seed)
         for preset in args.presets:
             rows |= cnn_rows(preset, seed, args.runs)
         for name, row in rows.items():
             per_seed.setdefault(name, []).append(row | {"seed": seed})
             print(f"seed {seed} {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
+    if args.merge and args.out.is_file():
+        kept = json.loads(args.out.read_text())["results"]
+        per_seed = {name: per_seed.get(name, rows) for name, rows in kept.items()} | per_seed
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"seeds": args.seeds, "results": per_seed, "table": table(per_seed)}, indent=2))
     print()

@@ -191,13 +191,13 @@ class WindowSampler:
         """
         labels = rng.permutation(np.arange(batch_size) % 2).astype(np.float32)
         x = np.empty((batch_size, self.segment), np.float32)
-        steps = np.arange(self.segment)
         speed = self.augmentation.speed if self.augmentation else (1.0, 1.0)
         for label in (0, 1):
             rows = np.flatnonzero(labels == label)
             starts = rng.choice(self.offsets[label], size=len(rows))
             if speed == (1.0, 1.0):
-                x[rows] = self.streams[label][starts[:, None] + steps]
+                windows = np.lib.stride_tricks.sliding_window_view(self.streams[label], self.segment)
+                x[rows] = windows[starts]  # one copy per window, no index array
             else:
                 x[rows] = _resampled(self.streams[label], starts, rng.uniform(*speed, size=len(rows)), self.segment)
         if self.augmentation is not None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 
 from catdog_cnn.config import DATA_ENV, SAMPLE_RATE
 from catdog_cnn.data import Clip
+
+matplotlib.use("Agg")  # tests draw without a display; notebooks keep their inline backend
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Starts JupyterLab on a free localhost port with a token (on a copy of the
 notebook, so nothing in the project is saved over), opens notebook 05, runs all
-cells through JupyterLab's own command, waits for the explorer, moves the
+cells from JupyterLab's Run menu, waits for the explorer, moves the
 sample and layer sliders and checks that the picture changes each time and that
 no widget failed to display. The screenshot is written to test-artifacts/.
 """
@@ -77,9 +77,10 @@ def lab(tmp_path_factory, real_data_dir):
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={port}",
-            f"--ServerApp.token={token}",
+            f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={work}",
             "--LabApp.expose_app_in_browser=True",
+                "--ServerApp.allow_root=True",  # CI containers run as root
             f"--LabApp.workspaces_dir={work / 'workspaces'}",
             f"--LabApp.user_settings_dir={work / 'settings'}",
             "--LabApp.news_url=None",
@@ -92,6 +93,8 @@ def lab(tmp_path_factory, real_data_dir):
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
+            if server.poll() is not None:  # exited: no point waiting
+                pytest.fail(f"JupyterLab exited: {(work / 'server.log').read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
                     if json.load(r).get("started"):
@@ -141,7 +144,10 @@ def test_explorer_in_jupyterlab(lab):
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             page.wait_for_function("window.jupyterapp && window.jupyterapp.serviceManager", timeout=60_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            # as a user does: focus the notebook, then Run > Run All Cells
+            page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
             page.wait_for_selector(".jupyter-widgets img", timeout=300_000)
             page.wait_for_selector(".widget-slider .widget-readout", timeout=60_000)
             page.locator(".jupyter-widgets img").scroll_into_view_if_needed()
@@ -157,5 +163,8 @@ def test_explorer_in_jupyterlab(lab):
             (ARTIFACTS / "redraw_seconds.json").write_text(
                 json.dumps({"sample_slider": sample_seconds, "layer_slider": layer_seconds}, indent=2)
             )
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"))
+            raise
         finally:
             browser.close()
