@@ -52,6 +52,10 @@ def lab(tmp_path_factory, real_data_dir):
             pytest.fail("chromium is not installed; .ci/run installs Debian's chromium package")
         pytest.skip("browser test: install Debian's chromium package")
     work = tmp_path_factory.mktemp("lab")
+    # no "get notified about Jupyter news?" toast over the explorer
+    notification = work / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     (work / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / "05_layer_peeling.ipynb", work / "notebooks")
     port, token = free_port(), secrets.token_hex(16)
@@ -158,7 +162,8 @@ def test_explorer_in_jupyterlab(lab):
             assert "Error displaying widget" not in page.content()
             info = page.locator(".jupyter-widgets .widget-html").first.inner_text()
             assert "relu_10" in info and "p(dog)" in info
-            page.locator(".jupyter-widgets img").screenshot(path=str(ARTIFACTS / "explorer.png"))
+            explorer = page.locator(".jp-OutputArea-output", has=page.locator(".widget-slider")).last
+            explorer.screenshot(path=str(ARTIFACTS / "explorer.png"))
             page.screenshot(path=str(ARTIFACTS / "explorer_page.png"))
             (ARTIFACTS / "redraw_seconds.json").write_text(
                 json.dumps({"sample_slider": sample_seconds, "layer_slider": layer_seconds}, indent=2)
