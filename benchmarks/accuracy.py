@@ -23,6 +23,7 @@ from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
 from catdog_cnn.train import recipe, run
 
+BASELINE = "log-mel + logistic regression"
 KEYS = ("segment_accuracy", "clip_accuracy_mean", "clip_accuracy_majority", "segment_auc")
 
 
@@ -51,7 +52,7 @@ def baseline_rows(seed: int) -> dict[str, dict]:
     start = time.perf_counter()
     model = LogMelBaseline().fit_clips(split.train, seed=seed)
     seconds = time.perf_counter() - start
-    return {"log-mel + logistic regression": summary(evaluate(model.predict, split.test)) | {"train_seconds": seconds}}
+    return {BASELINE: summary(evaluate(model.predict, split.test)) | {"train_seconds": seconds}}
 
 
 def table(per_seed: dict[str, list[dict]]) -> str:
@@ -94,6 +95,8 @@ def main() -> None:
     if args.merge and args.out.is_file():
         kept = json.loads(args.out.read_text())["results"]
         per_seed = {name: per_seed.get(name, rows) for name, rows in kept.items()} | per_seed
+    order = [BASELINE, "original", "original, test windows unscaled", *VARIANTS, "m5"]
+    per_seed = dict(sorted(per_seed.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"seeds": args.seeds, "results": per_seed, "table": table(per_seed)}, indent=2))
     print()

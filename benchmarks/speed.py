@@ -15,13 +15,14 @@ import platform
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from catdog_cnn.config import BATCH_SIZE, PEAK_THRESHOLD, SEGMENT
 from catdog_cnn.data import load_split
 from catdog_cnn.generator import WindowSampler, throughput
 from catdog_cnn.model import build_model, multiply_adds
-from catdog_cnn.train import recipe, set_seed, train
+from catdog_cnn.train import recipe, train
 
 
 def original_style_batches(streams: list[np.ndarray], rng: np.random.Generator, batch_size: int) -> np.ndarray:
@@ -59,19 +60,48 @@ def epoch_time(split) -> dict[str, float]:
     }
 
 
-def inference_throughput(n: int = 8192, batch_size: int = 512) -> dict[str, float]:
-    set_seed(0)
+def inference_throughput(jit_compile: bool, n: int = 8192, batch_size: int = 512) -> float:
+    """Segments per second that the original model (untrained weights: same cost) classifies."""
+    keras.utils.set_random_seed(0)
     model = build_model()
+    model.compile(jit_compile=jit_compile)
     x = np.random.default_rng(0).standard_normal((n, SEGMENT, 1)).astype(np.float32)
     model.predict(x[:batch_size], batch_size=batch_size, verbose=0)  # build and trace once
     start = time.perf_counter()
     model.predict(x, batch_size=batch_size, verbose=0)
-    per_s = n / (time.perf_counter() - start)
-    macs = multiply_adds(model)
+    return n / (time.perf_counter() - start)
+
+
+def train_step_ms(jit_compile: bool, steps: int = 30) -> float:
+    """Milliseconds per training step of the original model on a batch of 32 windows."""
+    keras.utils.set_random_seed(0)
+    model = build_model()
+    model.compile(optimizer="adam", loss="binary_crossentropy", jit_compile=jit_compile)
+    x = np.random.default_rng(0).standard_normal((BATCH_SIZE, SEGMENT, 1)).astype(np.float32)
+    y = (np.arange(BATCH_SIZE) % 2).astype(np.float32)
+    model.train_on_batch(x, y)  # build and trace once
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    return 1000 * (time.perf_counter() - start) / steps
+
+
+def runtime_options() -> dict[str, float]:
+    """Inference and training-step speed with and without XLA, before op determinism is switched on.
+
+    Keras refuses XLA once TensorFlow's op determinism is enabled, and the training
+    recipes enable it (one seed, same numbers), so this runs first.
+    """
+    macs = multiply_adds(build_model())
+    plain, xla = inference_throughput(False), inference_throughput(True)
     return {
-        "original_segments_per_s": per_s,
         "original_macs_per_segment": macs,
-        "original_gflops": 2 * macs * per_s / 1e9,
+        "original_segments_per_s": plain,
+        "original_gflops": 2 * macs * plain / 1e9,
+        "original_segments_per_s_xla": xla,
+        "original_gflops_xla": 2 * macs * xla / 1e9,
+        "original_train_step_ms": train_step_ms(False),
+        "original_train_step_ms_xla": train_step_ms(True),
     }
 
 
@@ -82,8 +112,9 @@ def main() -> None:
     split = load_split()
     results = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"}
     results |= generator_throughput(split)
-    results |= inference_throughput()
-    results |= epoch_time(split)
+    results |= runtime_options()
+    results |= epoch_time(split)  # switches op determinism on, as every training run does
+    results["original_train_step_ms_deterministic"] = train_step_ms(False)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     for key, value in results.items():

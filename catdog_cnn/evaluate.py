@@ -146,7 +146,7 @@ def predict_clip(
 
 
 def benchmark_table(path: str | os.PathLike = BENCHMARK_RESULTS) -> str:
-    """The Markdown accuracy table written by ``benchmarks/accuracy.py``.
+    """The Markdown table written by a benchmark script (by default ``benchmarks/accuracy.py``).
 
     Raises
     ------
@@ -155,5 +155,6 @@ def benchmark_table(path: str | os.PathLike = BENCHMARK_RESULTS) -> str:
     """
     path = Path(path)
     if not path.is_file():
-        raise CatDogError(f"{path}: no benchmark results; run `python benchmarks/accuracy.py`.")
+        script = f"benchmarks/{path.stem}.py"
+        raise CatDogError(f"{path}: no benchmark results; run `python {script}`.")
     return json.loads(path.read_text())["table"]

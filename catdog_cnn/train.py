@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ._quiet import c_stderr_silenced
 from .config import (
     BATCH_SIZE,
     EPOCHS,
@@ -143,7 +144,8 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     model = build_model(config.preset, **config.model)
     optimizer = keras.optimizers.Adam(config.learning_rate, use_ema=config.ema, ema_momentum=0.99)
     model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
-    fit = model.fit(feed, epochs=config.epochs, validation_data=val_feed, callbacks=callbacks, verbose=verbose)
+    with c_stderr_silenced():
+        fit = model.fit(feed, epochs=config.epochs, validation_data=val_feed, callbacks=callbacks, verbose=verbose)
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     history["seconds"] = timer.seconds
     return model, history

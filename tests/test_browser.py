@@ -84,7 +84,7 @@ def lab(tmp_path_factory, real_data_dir):
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={work}",
             "--LabApp.expose_app_in_browser=True",
-                "--ServerApp.allow_root=True",  # CI containers run as root
+            "--ServerApp.allow_root=True",  # CI containers run as root
             f"--LabApp.workspaces_dir={work / 'workspaces'}",
             f"--LabApp.user_settings_dir={work / 'settings'}",
             "--LabApp.news_url=None",

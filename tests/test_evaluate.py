@@ -48,6 +48,8 @@ def test_benchmark_table_reads_the_results_or_says_how_to_make_them(tmp_path):
     from catdog_cnn.evaluate import benchmark_table
 
     with pytest.raises(CatDogError, match="benchmarks/accuracy.py"):
-        benchmark_table(tmp_path / "none.json")
+        benchmark_table(tmp_path / "accuracy.json")
+    with pytest.raises(CatDogError, match="benchmarks/robustness.py"):
+        benchmark_table(tmp_path / "robustness.json")
     (tmp_path / "a.json").write_text(json.dumps({"table": "| a |"}))
     assert benchmark_table(tmp_path / "a.json") == "| a |"

@@ -1,0 +1,76 @@
+"""Test accuracy when the test files sound as if recorded elsewhere.
+
+Usage: python benchmarks/robustness.py [--seeds 0 1 2] [--runs runs/benchmark]
+                                       [--out benchmarks/results/robustness.json]
+
+The models are the ones benchmarks/accuracy.py trained (run folders under
+--runs; a missing one is trained first). Each test clip is changed by one
+condition of catdog_cnn.robustness (quieter, noise, telephone band, hum, echo),
+then cut into windows and scored exactly as in accuracy.py. Nothing is
+retrained for a condition. Prints mean +- sd over seeds and writes a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from catdog_cnn.baseline import LogMelBaseline
+from catdog_cnn.data import load_split
+from catdog_cnn.evaluate import evaluate
+from catdog_cnn.robustness import CONDITIONS, perturbed
+from catdog_cnn.train import eval_options, load_run, predictor, recipe, run
+
+MODELS = ("log-mel + logistic regression", "original", "m5")
+
+
+def predictors(seed: int, runs: Path, split) -> dict[str, tuple]:
+    """Each model's predict function and its evaluation options."""
+    found = {"log-mel + logistic regression": (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})}
+    for preset in ("original", "m5"):
+        folder = runs / f"{preset}-seed{seed}"
+        if not (folder / "model.keras").is_file():
+            run(recipe(preset, seed=seed), folder, verbose=0)
+        model, config = load_run(folder)
+        found[preset] = (predictor(model), eval_options(config))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "robustness.json")
+    args = parser.parse_args()
+    results: dict[str, dict[str, list[dict]]] = {c: {m: [] for m in MODELS} for c in CONDITIONS}
+    for seed in args.seeds:
+        split = load_split(seed=seed)
+        models = predictors(seed, args.runs, split)
+        for condition, change in CONDITIONS.items():
+            clips = perturbed(split.test, change, seed=seed)
+            for name, (predict, options) in models.items():
+                m = evaluate(predict, clips, **options)
+                results[condition][name].append(
+                    {"seed": seed, "segment_accuracy": m["segment_accuracy"], "clip_accuracy": m["clip_accuracy_mean"]}
+                )
+                print(f"seed {seed} {condition:30s} {name:30s} segment {m['segment_accuracy']:.3f}", flush=True)
+    lines = ["| test files | " + " | ".join(MODELS) + " |", "|---|" + "---|" * len(MODELS)]
+    for condition, per_model in results.items():
+        cells = []
+        for name in MODELS:
+            seg = np.array([r["segment_accuracy"] for r in per_model[name]])
+            clip = np.array([r["clip_accuracy"] for r in per_model[name]])
+            cells.append(f"{100 * seg.mean():.1f} ± {100 * seg.std(ddof=1):.1f} (clips {100 * clip.mean():.0f})")
+        lines.append(f"| {condition} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"seeds": args.seeds, "results": results, "table": table}, indent=2))
+    print()
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+
+from catdog_cnn import robustness
+from catdog_cnn.config import SAMPLE_RATE
+from catdog_cnn.data import Clip
+from conftest import tone
+
+
+def level_db(x: np.ndarray) -> float:
+    return 20 * np.log10(np.sqrt(np.mean(x**2)))
+
+
+def test_quieter_is_an_exact_gain(rng):
+    audio = tone(440, 1.0)
+    assert np.allclose(robustness.quieter(audio, rng, gain_db=-20), audio / 10, atol=1e-7)
+
+
+@pytest.mark.parametrize("snr_db", [10.0, 20.0])
+def test_noise_has_the_asked_snr(rng, snr_db):
+    audio = tone(440, 2.0, amplitude=0.3)
+    noise = robustness.with_noise(audio, rng, snr_db=snr_db) - audio
+    assert level_db(audio) - level_db(noise) == pytest.approx(snr_db, abs=0.3)
+
+
+@pytest.mark.parametrize("freq, passes", [(100, False), (1000, True), (6000, False)])
+def test_telephone_keeps_only_the_voice_band(rng, freq, passes):
+    audio = tone(freq, 1.0)
+    out = robustness.telephone(audio, rng)
+    assert out.shape == audio.shape and out.dtype == np.float32
+    loss = level_db(audio[4000:]) - level_db(out[4000:])
+    assert (loss < 3) if passes else (loss > 15)
+
+
+def test_hum_adds_energy_at_50_hz(rng):
+    audio = tone(1000, 1.0)
+    out = robustness.with_hum(audio, rng)
+    spectrum = np.abs(np.fft.rfft(out - audio))
+    assert np.argmax(spectrum) == 50  # 1-s clip: bin k is k Hz
+
+
+def test_echo_keeps_length_and_peak(rng):
+    audio = np.zeros(SAMPLE_RATE, np.float32)
+    audio[1000] = 0.8
+    out = robustness.with_echo(audio, rng)
+    assert out.shape == audio.shape
+    assert np.abs(out).max() == pytest.approx(0.8, rel=1e-5)
+    assert np.count_nonzero(np.abs(out[1001:]) > 1e-3) > 1000  # the tail rings on
+
+
+def test_perturbed_is_repeatable_and_leaves_the_clips_alone():
+    clips = [Clip("cat_1.wav", 0, tone(500, 1.0)), Clip("dog_barking_1.wav", 1, tone(900, 1.5))]
+    before = [c.audio.copy() for c in clips]
+    a = robustness.perturbed(clips, robustness.with_noise, seed=3)
+    b = robustness.perturbed(clips, robustness.with_noise, seed=3)
+    assert [c.name for c in a] == ["cat_1.wav", "dog_barking_1.wav"] and [c.label for c in a] == [0, 1]
+    assert all(np.array_equal(x.audio, y.audio) for x, y in zip(a, b, strict=True))
+    assert all(np.array_equal(c.audio, x) for c, x in zip(clips, before, strict=True))
+    assert not np.array_equal(a[0].audio, clips[0].audio)
+
+
+def test_every_condition_returns_float32_of_the_same_length(rng):
+    audio = tone(700, 1.3)
+    for name, condition in robustness.CONDITIONS.items():
+        out = condition(audio, rng)
+        assert out.shape == audio.shape and out.dtype == np.float32, name
