@@ -212,7 +212,8 @@ def predictor(model: keras.Model, batch_size: int = 256):
     """A numpy-in, numpy-out probability function for :func:`~catdog_cnn.evaluate.evaluate`."""
 
     def predict(x: np.ndarray) -> np.ndarray:
-        return model.predict(x, batch_size=batch_size, verbose=0).ravel()
+        with c_stderr_silenced():
+            return model.predict(x, batch_size=batch_size, verbose=0).ravel()
 
     return predict
 
