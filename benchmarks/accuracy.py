@@ -1,6 +1,6 @@
 """Test accuracy of the original configuration, the improved model and the log-mel baseline.
 
-Usage: python benchmarks/accuracy.py [--seeds 0 1 2] [--presets original m5 ...] [--merge]
+Usage: python benchmarks/accuracy.py [--seeds 0 1 2] [--presets original m5 ...] [--merge] [--reuse]
                                      [--out benchmarks/results/accuracy.json]
 
 Every configuration is trained once per seed on the official training files
@@ -21,7 +21,7 @@ import numpy as np
 from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
-from catdog_cnn.train import recipe, run
+from catdog_cnn.train import recipe, rescore, run
 
 BASELINE = "log-mel + logistic regression"
 KEYS = ("segment_accuracy", "clip_accuracy_mean", "clip_accuracy_majority", "segment_auc")
@@ -37,10 +37,13 @@ VARIANTS = {
 }
 
 
-def cnn_rows(name: str, seed: int, runs: Path) -> dict[str, dict]:
+def cnn_rows(name: str, seed: int, runs: Path, *, reuse: bool = False) -> dict[str, dict]:
     preset, changes = VARIANTS.get(name, (name, {}))
     folder = runs / f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
-    metrics = run(recipe(preset, seed=seed, **changes), folder, verbose=0)
+    if reuse and (folder / "metrics.json").is_file():
+        metrics = rescore(folder)
+    else:
+        metrics = run(recipe(preset, seed=seed, **changes), folder, verbose=0)
     rows = {name: summary(metrics["test"]) | {"train_seconds": metrics["train_seconds"]}}
     if name == "original":  # the original's windows, scaled two ways at test time
         rows["original, test windows unscaled"] = summary(metrics["test_variants"]["none, min_peak=0.0"])
@@ -80,6 +83,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--presets", nargs="+", default=["original", *VARIANTS, "m5"])
     parser.add_argument("--no-baseline", action="store_true", help="skip the log-mel baseline")
+    parser.add_argument("--reuse", action="store_true", help="score the models already in --runs instead of training")
     parser.add_argument("--merge", action="store_true", help="keep the other configurations' rows of --out")
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "accuracy.json")
@@ -88,7 +92,7 @@ def main() -> None:
     for seed in args.seeds:
         rows = {} if args.no_baseline else baseline_rows(seed)
         for preset in args.presets:
-            rows |= cnn_rows(preset, seed, args.runs)
+            rows |= cnn_rows(preset, seed, args.runs, reuse=args.reuse)
         for name, row in rows.items():
             per_seed.setdefault(name, []).append(row | {"seed": seed})
             print(f"seed {seed} {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)

@@ -337,19 +337,25 @@ def load_split(
     Returns
     -------
     Split
-        Clips of each side; validation and test files whose decoded audio
-        duplicates a training file are removed and listed in ``dropped``.
+        Clips of each side; validation files whose decoded audio duplicates a
+        training file, and test files that duplicate any official training file
+        (training or validation side), are removed and listed in ``dropped``.
     """
     table = read_split_table(data_dir)
     train_all = load_clips(table["train_cat"], 0, data_dir) + load_clips(table["train_dog"], 1, data_dir)
     test = load_clips(table["test_cat"], 0, data_dir) + load_clips(table["test_dog"], 1, data_dir)
     train, validation = _carve_validation(train_all, validation_fraction, np.random.default_rng(seed))
-    seen = {_fingerprint(c.audio): c.name for c in train}
+    # validation files must not repeat the files trained on; test files must not repeat any
+    # official training file, whichever side of the validation carve it fell on
+    seen = {
+        "validation": {_fingerprint(c.audio): c.name for c in train},
+        "test": {_fingerprint(c.audio): c.name for c in train_all},
+    }
     dropped = []
     kept: dict[str, list[Clip]] = {"validation": [], "test": []}
     for side, clips in (("validation", validation), ("test", test)):
         for clip in clips:
-            twin = seen.get(_fingerprint(clip.audio))
+            twin = seen[side].get(_fingerprint(clip.audio))
             if twin:
                 dropped.append((clip.name, twin, side))
             else:

@@ -30,7 +30,18 @@ from .evaluate import evaluate
 from .generator import Augmentation, SegmentBatches, WindowSampler
 from .model import build_model, model_config
 
-__all__ = ["TrainConfig", "RECIPES", "recipe", "set_seed", "train", "run", "load_run", "predictor", "eval_options"]
+__all__ = [
+    "TrainConfig",
+    "RECIPES",
+    "recipe",
+    "set_seed",
+    "train",
+    "run",
+    "rescore",
+    "load_run",
+    "predictor",
+    "eval_options",
+]
 
 
 @dataclass
@@ -160,6 +171,37 @@ def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if k != "files"}
 
 
+def _scores(model: keras.Model, config: TrainConfig, split: Split) -> dict[str, Any]:
+    """Validation and test metrics of a trained model, as ``metrics.json`` keeps them."""
+    predict = predictor(model)
+    return {
+        "dropped_duplicates": split.dropped,
+        "validation": evaluate(predict, split.validation, **eval_options(config)),
+        "test": evaluate(predict, split.test, **eval_options(config)),
+        "test_variants": {
+            f"{norm}, min_peak={peak}": _summary(evaluate(predict, split.test, normalization=norm, min_peak=peak))
+            for norm in ("window", "none")
+            for peak in (0.0, config.threshold)
+        },
+    }
+
+
+def rescore(run_dir: str | os.PathLike, *, data_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Evaluate a run folder's model again on its split and rewrite its ``metrics.json``.
+
+    For when the evaluation or the split has changed but the training has not:
+    the training figures (time, epochs) are kept, the scores are recomputed.
+    Returns the new content of ``metrics.json``.
+    """
+    path = Path(run_dir)
+    model, config = load_run(path)
+    split = load_split(data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
+    old = json.loads((path / "metrics.json").read_text())
+    metrics = {**old, **_scores(model, config, split)}
+    (path / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
+
+
 def run(
     config: TrainConfig,
     out_dir: str | os.PathLike,
@@ -185,20 +227,12 @@ def run(
     start = time.perf_counter()
     model, history = train(config, split, verbose=verbose)
     train_seconds = time.perf_counter() - start
-    predict = predictor(model)
     metrics = {
         "train_seconds": train_seconds,
         "seconds_per_epoch": float(np.median(history["seconds"])),
         "epochs_run": len(history["seconds"]),
         "parameters": int(model.count_params()),
-        "dropped_duplicates": split.dropped,
-        "validation": evaluate(predict, split.validation, **eval_options(config)),
-        "test": evaluate(predict, split.test, **eval_options(config)),
-        "test_variants": {
-            f"{norm}, min_peak={peak}": _summary(evaluate(predict, split.test, normalization=norm, min_peak=peak))
-            for norm in ("window", "none")
-            for peak in (0.0, config.threshold)
-        },
+        **_scores(model, config, split),
     }
     model.save(out / "model.keras")
     full = {**dataclasses.asdict(config), "architecture": model_config(config.preset, **config.model)}

@@ -147,6 +147,17 @@ def test_split_detects_the_leaked_duplicate(real_split):
 
 
 @pytest.mark.realdata
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_leak_is_dropped_whichever_side_its_twin_falls_on(real_data_dir, seed):
+    from catdog_cnn.data import load_split
+
+    split = load_split(real_data_dir, seed=seed)
+    assert [name for name, _, side in split.dropped if side == "test"] == ["dog_barking_15.wav"]
+    assert len(split.test) == 97
+    assert len(split.train) + len(split.validation) == 179
+
+
+@pytest.mark.realdata
 def test_split_keeps_files_on_one_side_and_is_stratified(real_split):
     train = {c.name for c in real_split.train}
     val = {c.name for c in real_split.validation}

@@ -5,7 +5,7 @@ import pytest
 
 from catdog_cnn.config import CatDogError
 from catdog_cnn.data import Split
-from catdog_cnn.train import load_run, recipe, run, train
+from catdog_cnn.train import load_run, recipe, rescore, run, train
 
 TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
 
@@ -39,6 +39,14 @@ def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
     model, config = load_run(tmp_path / "run")
     assert config.normalization == "class" and model.count_params() == 4151
     assert np.all(np.isfinite(model.predict(np.zeros((1, 16000, 1)), verbose=0)))
+
+    # rescoring keeps the training figures and recomputes the same scores
+    saved["test"]["segment_accuracy"] = -1.0
+    (tmp_path / "run" / "metrics.json").write_text(json.dumps(saved))
+    again = rescore(tmp_path / "run", data_dir=real_data_dir)
+    assert again["test"]["segment_accuracy"] == pytest.approx(metrics["test"]["segment_accuracy"])
+    assert again["train_seconds"] == metrics["train_seconds"]
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]["segment_accuracy"] >= 0
 
 
 def test_load_run_explains_a_missing_model(tmp_path):
