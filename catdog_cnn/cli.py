@@ -48,16 +48,27 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probability_function(model, runtime: str):
+    """Keras' own ``predict``, or the same model converted to LiteRT (several times faster on a CPU)."""
+    from .train import predictor
+
+    if runtime == "litert":
+        from .litert import LiteRTPredictor
+
+        return LiteRTPredictor(model)
+    return predictor(model)
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_split
     from .evaluate import evaluate
-    from .train import eval_options, load_run, predictor
+    from .train import eval_options, load_run
 
     model, config = load_run(args.model)
     split = load_split(args.data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
     clips = {"test": split.test, "validation": split.validation}[args.on]
     options = eval_options(config) | ({"normalization": args.normalization} if args.normalization else {})
-    metrics = evaluate(predictor(model), clips, **options)
+    metrics = evaluate(_probability_function(model, args.runtime), clips, **options)
     metrics["dropped_duplicates"] = split.dropped
     if args.json:
         print(json.dumps(metrics, indent=2))
@@ -82,10 +93,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from .data import load_wav
     from .evaluate import predict_clip
-    from .train import eval_options, load_run, predictor
+    from .train import eval_options, load_run
 
     model, config = load_run(args.model)
-    predict = predictor(model)
+    predict = _probability_function(model, args.runtime)
     results, failed = [], False
     for path in args.files:
         try:
@@ -157,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, default=None, help="dataset folder")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument(
+        "--runtime",
+        choices=["keras", "litert"],
+        default="keras",
+        help="run the network with Keras (default) or converted to LiteRT, faster on a CPU, same results",
+    )
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser(
@@ -172,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, default=DEFAULT_MODEL, help=f"run folder or .keras file (default {DEFAULT_MODEL})"
     )
     p.add_argument("--json", action="store_true", help="print a JSON list of {path, p_dog, label, segments}")
+    p.add_argument(
+        "--runtime",
+        choices=["keras", "litert"],
+        default="keras",
+        help="run the network with Keras (default) or converted to LiteRT, faster on a CPU, same results",
+    )
     p.set_defaults(func=_predict)
     return parser
 

@@ -20,6 +20,7 @@ __all__ = [
     "STEPS_PER_EPOCH",
     "VALIDATION_STEPS",
     "EPOCHS",
+    "FEED_WORKERS",
     "DATA_ENV",
     "DATASET_HANDLE",
     "PROJECT_ROOT",
@@ -42,6 +43,7 @@ BATCH_SIZE = 32
 STEPS_PER_EPOCH = 75
 VALIDATION_STEPS = 50
 EPOCHS = 15
+FEED_WORKERS = 2  # threads preparing training batches; more than one also avoids Keras' stall at each epoch start
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder
 QUICK_ENV = "CATDOG_QUICK"  # "1" makes notebooks run a small, fast version
