@@ -24,18 +24,24 @@ from catdog_cnn.evaluate import evaluate
 from catdog_cnn.robustness import CONDITIONS, perturbed
 from catdog_cnn.train import eval_options, load_run, predictor, recipe, run
 
-MODELS = ("log-mel + logistic regression", "original", "m5")
+# column -> (preset, changes to its recipe); run folders are named as benchmarks/accuracy.py names them
+CNNS = {
+    "original": ("original", {}),
+    "m5, first version": ("m5", {"band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0}),
+    "m5": ("m5", {}),
+}
+MODELS = ("log-mel + logistic regression", *CNNS)
 
 
 def predictors(seed: int, runs: Path, split) -> dict[str, tuple]:
     """Each model's predict function and its evaluation options."""
     found = {"log-mel + logistic regression": (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})}
-    for preset in ("original", "m5"):
-        folder = runs / f"{preset}-seed{seed}"
+    for name, (preset, changes) in CNNS.items():
+        folder = runs / f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
         if not (folder / "model.keras").is_file():
-            run(recipe(preset, seed=seed), folder, verbose=0)
+            run(recipe(preset, seed=seed, **changes), folder, verbose=0)
         model, config = load_run(folder)
-        found[preset] = (predictor(model), eval_options(config))
+        found[name] = (predictor(model), eval_options(config))
     return found
 
 

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
-from .config import BATCH_SIZE, FEED_WORKERS, PEAK_THRESHOLD, SEGMENT, CatDogError
+from .config import BATCH_SIZE, FEED_WORKERS, PEAK_THRESHOLD, SAMPLE_RATE, SEGMENT, CatDogError
 from .data import LABELS, Clip
 
 __all__ = [
@@ -74,6 +74,13 @@ class Augmentation:
     speed : tuple of float
         Range of playback-speed factors (pitch and tempo change together);
         (1, 1) turns it off.
+    band_prob : float
+        Probability that a window is band-limited, as by another microphone or a
+        telephone line: frequencies below ``band_low_hz`` and above ``band_high_hz``
+        (each drawn per window from its range) are removed.
+    hum_prob : float
+        Probability that a window gets mains hum: a sine at one of ``hum_hz``
+        with a random phase and an amplitude of ``hum_level`` times the window's peak.
     """
 
     noise_prob: float = 0.5
@@ -81,6 +88,12 @@ class Augmentation:
     gain_db: tuple[float, float] = (0.0, 0.0)
     flip_prob: float = 0.5
     speed: tuple[float, float] = (1.0, 1.0)
+    band_prob: float = 0.0
+    band_low_hz: tuple[float, float] = (50.0, 500.0)
+    band_high_hz: tuple[float, float] = (2500.0, 7000.0)
+    hum_prob: float = 0.0
+    hum_hz: tuple[float, ...] = (50.0, 60.0)
+    hum_level: tuple[float, float] = (0.02, 0.3)
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Return an augmented copy of ``x``, shape (n, segment)."""
@@ -92,7 +105,32 @@ class Augmentation:
         x = x + noise * noisy
         gain = 10 ** (rng.uniform(*self.gain_db, size=(n, 1)) / 20)
         sign = np.where(rng.random((n, 1)) < self.flip_prob, -1.0, 1.0)
-        return (x * gain * sign).astype(np.float32)
+        x = (x * gain * sign).astype(np.float32)
+        if self.band_prob > 0:  # drawn only when asked for, so other recipes keep their batches
+            x = self._band_limited(x, rng)
+        if self.hum_prob > 0:
+            x = self._with_hum(x, rng)
+        return x
+
+    def _band_limited(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = rng.random(n) < self.band_prob
+        low = rng.uniform(*self.band_low_hz, size=(n, 1))[chosen]
+        high = rng.uniform(*self.band_high_hz, size=(n, 1))[chosen]
+        freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
+        spectrum = np.fft.rfft(x[chosen], axis=1) * ((freqs >= low) & (freqs <= high))
+        x = x.copy()
+        x[chosen] = np.fft.irfft(spectrum, n=length, axis=1)
+        return x
+
+    def _with_hum(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = rng.random((n, 1)) < self.hum_prob
+        freq = rng.choice(np.asarray(self.hum_hz), size=(n, 1))
+        level = rng.uniform(*self.hum_level, size=(n, 1)) * np.abs(x).max(axis=1, keepdims=True)
+        phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+        hum = level * np.sin(2 * np.pi * freq * np.arange(length) / SAMPLE_RATE + phase)
+        return (x + hum * chosen).astype(np.float32)
 
 
 def _file_scaled(audio: np.ndarray) -> np.ndarray:

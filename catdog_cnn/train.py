@@ -52,7 +52,9 @@ class TrainConfig:
     ``normalization`` and ``threshold`` the training windows; ``eval_normalization``
     how validation/test windows are scaled and ``eval_min_peak`` which of them are
     kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
-    on validation loss (the best epoch's weights are kept) and ``reduce_lr`` halves
+    on validation loss (the best epoch's weights are kept), counting only epochs from
+    ``patience_from`` on, so that a low loss of a barely trained network in the
+    first epochs cannot end the run; ``reduce_lr`` halves
     the learning rate when validation loss has not improved for 3 epochs; ``ema``
     validates and keeps an exponential moving average of the weights (momentum 0.99)
     rather than the last step's, which smooths the epoch-to-epoch swings.
@@ -66,12 +68,15 @@ class TrainConfig:
     threshold: float = PEAK_THRESHOLD
     augment: bool = False
     speed: tuple[float, float] = (1.0, 1.0)
+    band_prob: float = 0.0
+    hum_prob: float = 0.0
     epochs: int = EPOCHS
     steps_per_epoch: int = STEPS_PER_EPOCH
     validation_steps: int = VALIDATION_STEPS
     batch_size: int = BATCH_SIZE
     learning_rate: float = 1e-3
     patience: int | None = None
+    patience_from: int = 0
     reduce_lr: bool = False
     ema: bool = False
     seed: int = SEED
@@ -81,7 +86,16 @@ class TrainConfig:
 RECIPES: dict[str, TrainConfig] = {
     "original": TrainConfig(),
     "m5": TrainConfig(
-        preset="m5", normalization="window", augment=True, epochs=40, patience=8, reduce_lr=True, ema=True
+        preset="m5",
+        normalization="window",
+        augment=True,
+        band_prob=0.3,
+        hum_prob=0.3,
+        epochs=40,
+        patience=8,
+        patience_from=10,
+        reduce_lr=True,
+        ema=True,
     ),
 }
 
@@ -129,7 +143,11 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     """
     set_seed(config.seed)
     windows = {"threshold": config.threshold, "normalization": config.normalization}
-    augmentation = Augmentation(speed=tuple(config.speed)) if config.augment else None
+    augmentation = (
+        Augmentation(speed=tuple(config.speed), band_prob=config.band_prob, hum_prob=config.hum_prob)
+        if config.augment
+        else None
+    )
     feed = SegmentBatches(
         WindowSampler(split.train, augmentation=augmentation, **windows),
         steps=config.steps_per_epoch,
@@ -147,7 +165,11 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
             fixed=True,
         )
         if config.patience:
-            callbacks.append(keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True))
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    patience=config.patience, restore_best_weights=True, start_from_epoch=config.patience_from
+                )
+            )
         if config.reduce_lr:  # halve the step size when validation loss stalls
             callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3, min_lr=1e-5))
     if config.ema:  # validate, early-stop and keep an exponential moving average of the weights

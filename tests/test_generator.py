@@ -84,6 +84,33 @@ def test_augmentation_is_seeded_and_changes_windows(rng):
     assert np.all((snr > 4) & (snr < 41))
 
 
+def test_band_limiting_removes_what_lies_outside_the_band(rng):
+    x = rng.standard_normal((8, 16000)).astype(np.float32)
+    aug = Augmentation(noise_prob=0.0, flip_prob=0.0, band_prob=1.0, band_low_hz=(300, 300), band_high_hz=(3000, 3000))
+    spectrum = np.abs(np.fft.rfft(aug(x, np.random.default_rng(0)), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(16000, 1 / 16000)
+    outside = spectrum[:, (freqs < 290) | (freqs > 3010)].sum()
+    assert outside < 1e-6 * spectrum.sum()
+    assert spectrum[:, (freqs > 310) & (freqs < 2990)].min(axis=1).mean() > 0
+
+
+def test_hum_adds_a_mains_tone_at_the_asked_level(rng):
+    x = np.zeros((4, 16000), np.float32)
+    x[:, 0] = 1.0  # peak 1, nothing else
+    aug = Augmentation(noise_prob=0.0, flip_prob=0.0, hum_prob=1.0, hum_hz=(60.0,), hum_level=(0.1, 0.1))
+    hum = aug(x, np.random.default_rng(0))[:, 1:]
+    np.testing.assert_allclose(np.abs(hum).max(axis=1), 0.1, rtol=1e-3)
+    spectrum = np.abs(np.fft.rfft(hum, axis=1))
+    assert np.all(np.fft.rfftfreq(15999, 1 / 16000)[spectrum.argmax(axis=1)].round() == 60)
+
+
+def test_new_augmentations_off_leave_the_batches_as_they_were(rng):
+    x = rng.standard_normal((8, 16000)).astype(np.float32)
+    plain = Augmentation()(x, np.random.default_rng(3))
+    np.testing.assert_array_equal(Augmentation(band_prob=0.0, hum_prob=0.0)(x, np.random.default_rng(3)), plain)
+    assert not np.array_equal(Augmentation(band_prob=1.0)(x, np.random.default_rng(3)), plain)
+
+
 def test_clip_windows_pads_short_clips_and_hops():
     assert clip_windows(np.ones(5000, np.float32)).shape == (1, 16000)
     assert clip_windows(np.ones(40000, np.float32)).shape == (2, 16000)

@@ -19,6 +19,19 @@ def test_training_is_repeatable_with_one_seed(synthetic_clips):
     assert a["loss"] != c["loss"]
 
 
+def test_early_stopping_waits_for_patience_from(synthetic_clips):
+    split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
+    erratic = recipe("original", seed=0, patience=1, learning_rate=1.0, **(TINY | {"epochs": 6}))
+    _, stopped = train(erratic, split, verbose=0)
+    assert len(stopped["loss"]) < 6  # a wild step size makes the validation loss rise early
+    _, waited = train(
+        recipe("original", seed=0, patience=1, patience_from=4, learning_rate=1.0, **(TINY | {"epochs": 6})),
+        split,
+        verbose=0,
+    )
+    assert len(waited["loss"]) == 6  # epochs before the fifth do not count, so no stop can come before the last
+
+
 def test_recipe_rejects_unknown_names():
     with pytest.raises(CatDogError, match="unknown preset"):
         recipe("resnet")
