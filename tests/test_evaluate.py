@@ -41,6 +41,11 @@ def test_predict_clip_reports_every_second(synthetic_clips):
     assert result["label"] == "dog" and result["p_dog"] == 0.55
 
 
+def test_predict_clip_label_agrees_with_the_probability_shown(synthetic_clips):
+    result = predict_clip(lambda x: np.full(len(x), 0.50004), synthetic_clips[3].audio)
+    assert result["p_dog"] == 0.5 and result["label"] == "cat"
+
+
 def test_benchmark_table_reads_the_results_or_says_how_to_make_them(tmp_path):
     import json
 
