@@ -49,9 +49,14 @@ def seconds_to_kept_epoch(folder: Path) -> float:
     return float(sum(history["seconds"][:kept]))
 
 
+def run_folder(runs: Path, name: str, seed: int) -> Path:
+    """Where the run of configuration ``name`` (a preset or a VARIANTS key) with ``seed`` is kept."""
+    return runs / f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
+
+
 def cnn_rows(name: str, seed: int, runs: Path, *, reuse: bool = False) -> dict[str, dict]:
     preset, changes = VARIANTS.get(name, (name, {}))
-    folder = runs / f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
+    folder = run_folder(runs, name, seed)
     if reuse and (folder / "metrics.json").is_file():
         metrics = rescore(folder)
     else:

@@ -13,12 +13,14 @@ import argparse
 import json
 from pathlib import Path
 
+from accuracy import VARIANTS  # the script beside this one
+
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
 from catdog_cnn.train import eval_options, predictor, recipe, train
 
 M5_WITHOUT_LOG = {"filters": 32, "log_compress": False}
-NO_CHAIN = {"band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0}  # m5 before its last two steps
+NO_CHAIN = VARIANTS["m5, first version"][1]  # m5 before its last two steps
 STEPS = [
     ("original recipe (class scaling, last epoch)", "original", {}),
     (

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from accuracy import BASELINE, VARIANTS, run_folder  # the script beside this one
 
 from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.data import load_split
@@ -24,20 +25,16 @@ from catdog_cnn.evaluate import evaluate
 from catdog_cnn.robustness import CONDITIONS, perturbed
 from catdog_cnn.train import eval_options, load_run, predictor, recipe, run
 
-# column -> (preset, changes to its recipe); run folders are named as benchmarks/accuracy.py names them
-CNNS = {
-    "original": ("original", {}),
-    "m5, first version": ("m5", {"band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0}),
-    "m5": ("m5", {}),
-}
-MODELS = ("log-mel + logistic regression", *CNNS)
+CNNS = ("original", "m5, first version", "m5")  # presets or accuracy.py's VARIANTS
+MODELS = (BASELINE, *CNNS)
 
 
 def predictors(seed: int, runs: Path, split) -> dict[str, tuple]:
     """Each model's predict function and its evaluation options."""
-    found = {"log-mel + logistic regression": (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})}
-    for name, (preset, changes) in CNNS.items():
-        folder = runs / f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
+    found = {BASELINE: (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})}
+    for name in CNNS:
+        preset, changes = VARIANTS.get(name, (name, {}))
+        folder = run_folder(runs, name, seed)
         if not (folder / "model.keras").is_file():
             run(recipe(preset, seed=seed, **changes), folder, verbose=0)
         model, config = load_run(folder)

@@ -62,27 +62,27 @@ def epoch_time(split) -> dict[str, float]:
     }
 
 
-def inference_throughput(jit_compile: bool, n: int = 8192, batch_size: int = 512) -> float:
-    """Segments per second that the original model (untrained weights: same cost) classifies."""
+def segments_per_s(predict, n: int = 8192, warmup: int = 512) -> float:
+    """Segments per second that ``predict`` classifies, after one warm-up call (tracing, planning)."""
+    x = np.random.default_rng(0).standard_normal((n, SEGMENT, 1)).astype(np.float32)
+    predict(x[:warmup])
+    start = time.perf_counter()
+    predict(x)
+    return n / (time.perf_counter() - start)
+
+
+def inference_throughput(jit_compile: bool, batch_size: int = 512) -> float:
+    """Keras' throughput for the original model (untrained weights: same cost)."""
     keras.utils.set_random_seed(0)
     model = build_model()
     model.compile(jit_compile=jit_compile)
-    x = np.random.default_rng(0).standard_normal((n, SEGMENT, 1)).astype(np.float32)
-    model.predict(x[:batch_size], batch_size=batch_size, verbose=0)  # build and trace once
-    start = time.perf_counter()
-    model.predict(x, batch_size=batch_size, verbose=0)
-    return n / (time.perf_counter() - start)
+    return segments_per_s(lambda x: model.predict(x, batch_size=batch_size, verbose=0))
 
 
-def litert_throughput(n: int = 8192) -> float:
-    """Segments per second for the original model converted to LiteRT (XNNPACK kernels)."""
+def litert_throughput() -> float:
+    """The same for the original model converted to LiteRT (XNNPACK kernels)."""
     keras.utils.set_random_seed(0)
-    fast = LiteRTPredictor(build_model())
-    x = np.random.default_rng(0).standard_normal((n, SEGMENT, 1)).astype(np.float32)
-    fast(x[: 4 * fast.batch_size])  # plan the graph once
-    start = time.perf_counter()
-    fast(x)
-    return n / (time.perf_counter() - start)
+    return segments_per_s(LiteRTPredictor(build_model()))
 
 
 def train_step_ms(jit_compile: bool, steps: int = 30) -> float:

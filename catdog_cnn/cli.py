@@ -48,6 +48,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_runtime_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime",
+        choices=["keras", "litert"],
+        default="keras",
+        help="run the network with Keras (default) or converted to LiteRT, faster on a CPU, same results",
+    )
+
+
 def _probability_function(model, runtime: str):
     """Keras' own ``predict``, or the same model converted to LiteRT (several times faster on a CPU)."""
     from .train import predictor
@@ -168,12 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, default=None, help="dataset folder")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    p.add_argument(
-        "--runtime",
-        choices=["keras", "litert"],
-        default="keras",
-        help="run the network with Keras (default) or converted to LiteRT, faster on a CPU, same results",
-    )
+    _add_runtime_option(p)
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser(
@@ -189,12 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, default=DEFAULT_MODEL, help=f"run folder or .keras file (default {DEFAULT_MODEL})"
     )
     p.add_argument("--json", action="store_true", help="print a JSON list of {path, p_dog, label, segments}")
-    p.add_argument(
-        "--runtime",
-        choices=["keras", "litert"],
-        default="keras",
-        help="run the network with Keras (default) or converted to LiteRT, faster on a CPU, same results",
-    )
+    _add_runtime_option(p)
     p.set_defaults(func=_predict)
     return parser
 

@@ -347,15 +347,17 @@ def load_split(
     train, validation = _carve_validation(train_all, validation_fraction, np.random.default_rng(seed))
     # validation files must not repeat the files trained on; test files must not repeat any
     # official training file, whichever side of the validation carve it fell on
+    prints = {c.name: _fingerprint(c.audio) for c in train_all}  # each training file hashed once
     seen = {
-        "validation": {_fingerprint(c.audio): c.name for c in train},
-        "test": {_fingerprint(c.audio): c.name for c in train_all},
+        "validation": {prints[c.name]: c.name for c in train},
+        "test": {fingerprint: name for name, fingerprint in prints.items()},
     }
     dropped = []
     kept: dict[str, list[Clip]] = {"validation": [], "test": []}
     for side, clips in (("validation", validation), ("test", test)):
         for clip in clips:
-            twin = seen[side].get(_fingerprint(clip.audio))
+            fingerprint = prints[clip.name] if side == "validation" else _fingerprint(clip.audio)
+            twin = seen[side].get(fingerprint)
             if twin:
                 dropped.append((clip.name, twin, side))
             else:
