@@ -34,7 +34,8 @@ def summary(metrics: dict) -> dict:
 # Configurations beyond the named presets: name -> (preset, changes to its recipe).
 VARIANTS = {
     "original, windows peak-scaled in training too": ("original", {"normalization": "window"}),
-    "m5, first version": ("m5", {"band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0}),
+    "m5, first version": ("m5", {"threshold": 0.4, "band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0}),
+    "m5, windows from 40% of file peak": ("m5", {"threshold": 0.4}),
 }
 
 

@@ -37,8 +37,9 @@ STEPS = [
     ("+ 40 filters, halve learning rate on plateau", "m5", {"ema": False, **NO_CHAIN}),
     ("+ moving average of the weights", "m5", NO_CHAIN),
     ("+ speed perturbation 0.85-1.15 (not adopted)", "m5", {"speed": (0.85, 1.15), **NO_CHAIN}),
-    ("+ band-limit and mains-hum augmentation, no speed", "m5", {"patience_from": 0}),
-    ("+ early stopping only from epoch 10 (= m5)", "m5", {}),
+    ("+ band-limit and mains-hum augmentation, no speed", "m5", {"threshold": 0.4, "patience_from": 0}),
+    ("+ early stopping only from epoch 10", "m5", {"threshold": 0.4}),
+    ("+ training windows from 10% of file peak, not 40% (= m5)", "m5", {}),
 ]
 
 

@@ -1,13 +1,14 @@
 """Test accuracy when the test files sound as if recorded elsewhere.
 
-Usage: python benchmarks/robustness.py [--seeds 0 1 2] [--runs runs/benchmark]
+Usage: python benchmarks/robustness.py [--seeds 0 1 2] [--runs runs/benchmark] [--models m5 ...]
                                        [--out benchmarks/results/robustness.json]
 
 The models are the ones benchmarks/accuracy.py trained (run folders under
 --runs; a missing one is trained first). Each test clip is changed by one
 condition of catdog_cnn.robustness (quieter, noise, telephone band, hum, echo),
 then cut into windows and scored exactly as in accuracy.py. Nothing is
-retrained for a condition. Prints mean +- sd over seeds and writes a JSON file.
+retrained for a condition. Prints mean +- sd over seeds and writes a JSON file;
+with --models, only those models are scored and the others' figures are kept from --out.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ CNNS = ("original", "m5, first version", "m5")  # presets or accuracy.py's VARIA
 MODELS = (BASELINE, *CNNS)
 
 
-def predictors(seed: int, runs: Path, split) -> dict[str, tuple]:
-    """Each model's predict function and its evaluation options."""
-    found = {BASELINE: (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})}
-    for name in CNNS:
+def predictors(seed: int, runs: Path, split, names: tuple[str, ...] = MODELS) -> dict[str, tuple]:
+    """The predict function and evaluation options of each model in ``names``."""
+    found = {}
+    if BASELINE in names:
+        found[BASELINE] = (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})
+    for name in (n for n in CNNS if n in names):
         preset, changes = VARIANTS.get(name, (name, {}))
         folder = run_folder(runs, name, seed)
         if not (folder / "model.keras").is_file():
@@ -46,12 +49,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="score only these")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "robustness.json")
     args = parser.parse_args()
     results: dict[str, dict[str, list[dict]]] = {c: {m: [] for m in MODELS} for c in CONDITIONS}
+    if set(args.models) != set(MODELS):
+        results = json.loads(args.out.read_text())["results"]
+        for per_model in results.values():
+            per_model.update({name: [] for name in args.models})
     for seed in args.seeds:
         split = load_split(seed=seed)
-        models = predictors(seed, args.runs, split)
+        models = predictors(seed, args.runs, split, tuple(args.models))
         for condition, change in CONDITIONS.items():
             clips = perturbed(split.test, change, seed=seed)
             for name, (predict, options) in models.items():

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import scipy.fft
 from scipy.ndimage import maximum_filter1d
 
 from .config import BATCH_SIZE, FEED_WORKERS, PEAK_THRESHOLD, SAMPLE_RATE, SEGMENT, CatDogError
@@ -81,6 +82,14 @@ class Augmentation:
     hum_prob : float
         Probability that a window gets mains hum: a sine at one of ``hum_hz``
         with a random phase and an amplitude of ``hum_level`` times the window's peak.
+    reverb_prob : float
+        Probability that a window sounds as in a reverberant room: it is convolved
+        with exponentially decaying noise whose reverberation time (s, 60 dB of
+        decay) is drawn from ``reverb_rt60_s``, mixed with the direct sound at a
+        wet/dry ratio (RMS) drawn from ``reverb_wet``.
+    mixup_alpha : float
+        When above 0, :meth:`mix` blends every window with another of the batch,
+        labels alike, with a weight drawn from Beta(alpha, alpha) (mixup).
     """
 
     noise_prob: float = 0.5
@@ -94,6 +103,10 @@ class Augmentation:
     hum_prob: float = 0.0
     hum_hz: tuple[float, ...] = (50.0, 60.0)
     hum_level: tuple[float, float] = (0.02, 0.3)
+    reverb_prob: float = 0.0
+    reverb_rt60_s: tuple[float, float] = (0.2, 1.0)
+    reverb_wet: tuple[float, float] = (0.2, 1.0)
+    mixup_alpha: float = 0.0
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Return an augmented copy of ``x``, shape (n, segment)."""
@@ -110,6 +123,8 @@ class Augmentation:
             x = self._band_limited(x, rng)
         if self.hum_prob > 0:
             x = self._with_hum(x, rng)
+        if self.reverb_prob > 0:
+            x = self._reverberant(x, rng)
         return x
 
     def _band_limited(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -121,6 +136,34 @@ class Augmentation:
         spectrum = np.fft.rfft(x[chosen], axis=1) * ((freqs >= low) & (freqs <= high))
         x = x.copy()
         x[chosen] = np.fft.irfft(spectrum, n=length, axis=1)
+        return x
+
+    def mix(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Mixup: each window and label blended with a random partner's (unchanged when ``mixup_alpha`` is 0)."""
+        if self.mixup_alpha <= 0:
+            return x, y
+        weight = rng.beta(self.mixup_alpha, self.mixup_alpha, size=len(x)).astype(np.float32)
+        partner = rng.permutation(len(x))
+        x = weight[:, None] * x + (1 - weight[:, None]) * x[partner]
+        return x, weight * y + (1 - weight) * y[partner]
+
+    def _reverberant(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = np.flatnonzero(rng.random(n) < self.reverb_prob)
+        if chosen.size == 0:
+            return x
+        tail = int(self.reverb_rt60_s[1] * SAMPLE_RATE)
+        t = np.arange(tail, dtype=np.float32) / SAMPLE_RATE
+        rt60 = rng.uniform(*self.reverb_rt60_s, size=(chosen.size, 1)).astype(np.float32)
+        wet = rng.uniform(*self.reverb_wet, size=(chosen.size, 1)).astype(np.float32)
+        decay = np.exp(-np.log(1000.0) * t / rt60)  # -60 dB at rt60
+        response = rng.standard_normal((chosen.size, tail), dtype=np.float32) * decay
+        response *= wet / np.sqrt(np.sum(response**2, axis=1, keepdims=True))
+        response[:, 0] += 1.0  # the direct sound
+        size = 1 << int(np.ceil(np.log2(length + tail)))
+        spectrum = scipy.fft.rfft(x[chosen], size, axis=1) * scipy.fft.rfft(response, size, axis=1)
+        x = x.copy()
+        x[chosen] = scipy.fft.irfft(spectrum, size, axis=1)[:, :length]
         return x
 
     def _with_hum(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -239,7 +282,7 @@ class WindowSampler:
             else:
                 x[rows] = _resampled(self.streams[label], starts, rng.uniform(*speed, size=len(rows)), self.segment)
         if self.augmentation is not None:
-            x = self.augmentation(x, rng)
+            x, labels = self.augmentation.mix(self.augmentation(x, rng), labels, rng)
         if self.normalization == "window":
             x = peak_normalize(x)
         return x[..., None], labels

@@ -49,7 +49,9 @@ class TrainConfig:
     """Everything that defines a training run; the defaults are the original notebook's.
 
     ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
-    ``normalization`` and ``threshold`` the training windows; ``eval_normalization``
+    ``normalization`` and ``threshold`` the training windows; ``augment`` turns on
+    :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``,
+    ``hum_prob``, ``reverb_prob`` and ``mixup_alpha`` passed to it; ``eval_normalization``
     how validation/test windows are scaled and ``eval_min_peak`` which of them are
     kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
     on validation loss (the best epoch's weights are kept), counting only epochs from
@@ -70,6 +72,8 @@ class TrainConfig:
     speed: tuple[float, float] = (1.0, 1.0)
     band_prob: float = 0.0
     hum_prob: float = 0.0
+    reverb_prob: float = 0.0
+    mixup_alpha: float = 0.0
     epochs: int = EPOCHS
     steps_per_epoch: int = STEPS_PER_EPOCH
     validation_steps: int = VALIDATION_STEPS
@@ -88,6 +92,7 @@ RECIPES: dict[str, TrainConfig] = {
     "m5": TrainConfig(
         preset="m5",
         normalization="window",
+        threshold=0.1,  # quieter windows too: the test scores every second of a clip
         augment=True,
         band_prob=0.3,
         hum_prob=0.3,
@@ -144,7 +149,13 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     set_seed(config.seed)
     windows = {"threshold": config.threshold, "normalization": config.normalization}
     augmentation = (
-        Augmentation(speed=tuple(config.speed), band_prob=config.band_prob, hum_prob=config.hum_prob)
+        Augmentation(
+            speed=tuple(config.speed),
+            band_prob=config.band_prob,
+            hum_prob=config.hum_prob,
+            reverb_prob=config.reverb_prob,
+            mixup_alpha=config.mixup_alpha,
+        )
         if config.augment
         else None
     )

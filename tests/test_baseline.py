@@ -1,7 +1,7 @@
 import numpy as np
-from conftest import tone
 
 from catdog_cnn.baseline import LogMelBaseline, log_mel, mel_features, mel_filterbank
+from conftest import tone
 
 
 def test_mel_filterbank_covers_the_spectrum():

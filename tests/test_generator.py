@@ -104,11 +104,43 @@ def test_hum_adds_a_mains_tone_at_the_asked_level(rng):
     assert np.all(np.fft.rfftfreq(15999, 1 / 16000)[spectrum.argmax(axis=1)].round() == 60)
 
 
+def test_reverb_keeps_the_direct_sound_and_adds_a_decaying_tail():
+    x = np.zeros((6, 16000), np.float32)
+    x[:, 1000] = 1.0  # a click
+    aug = Augmentation(noise_prob=0.0, flip_prob=0.0, reverb_prob=1.0, reverb_rt60_s=(0.5, 0.5), reverb_wet=(0.5, 0.5))
+    y = aug(x, np.random.default_rng(0))
+    assert y.dtype == np.float32
+    assert np.abs(y[:, :1000]).max() < 1e-5  # nothing before the sound
+    np.testing.assert_allclose(y[:, 1000], 1.0, atol=0.2)  # the direct sound, plus the tail's first sample
+    tail = y[:, 1001:]
+    np.testing.assert_allclose(np.sqrt(np.sum(tail**2, axis=1)), 0.5, rtol=0.05)  # wet/dry ratio
+    early, late = np.sum(tail[:, :800] ** 2, axis=1), np.sum(tail[:, 4000:4800] ** 2, axis=1)
+    decay_db = 10 * np.log10(early / late)
+    np.testing.assert_allclose(decay_db, 60 * 4000 / 8000, atol=6)  # 60 dB per rt60 (8000 samples)
+
+
+def test_mixup_blends_windows_and_labels_with_the_same_weight(rng):
+    x = np.stack([np.full(16000, 0.5 * i, np.float32) for i in range(8)])
+    y = (np.arange(8) % 2).astype(np.float32)
+    mixed_x, mixed_y = Augmentation(mixup_alpha=0.4).mix(x, y, np.random.default_rng(0))
+    weight = np.random.default_rng(0).beta(0.4, 0.4, size=8).astype(np.float32)
+    partner = np.random.default_rng(0)
+    partner.beta(0.4, 0.4, size=8)
+    partner = partner.permutation(8)
+    np.testing.assert_allclose(mixed_x[:, 0], weight * x[:, 0] + (1 - weight) * x[partner, 0], rtol=1e-6)
+    np.testing.assert_allclose(mixed_y, weight * y + (1 - weight) * y[partner], rtol=1e-6)
+    assert not np.array_equal(mixed_y, y)
+    unchanged = Augmentation().mix(x, y, np.random.default_rng(0))
+    assert unchanged[0] is x and unchanged[1] is y
+
+
 def test_new_augmentations_off_leave_the_batches_as_they_were(rng):
     x = rng.standard_normal((8, 16000)).astype(np.float32)
     plain = Augmentation()(x, np.random.default_rng(3))
-    np.testing.assert_array_equal(Augmentation(band_prob=0.0, hum_prob=0.0)(x, np.random.default_rng(3)), plain)
+    off = Augmentation(band_prob=0.0, hum_prob=0.0, reverb_prob=0.0)
+    np.testing.assert_array_equal(off(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(band_prob=1.0)(x, np.random.default_rng(3)), plain)
+    assert not np.array_equal(Augmentation(reverb_prob=1.0)(x, np.random.default_rng(3)), plain)
 
 
 def test_clip_windows_pads_short_clips_and_hops():
