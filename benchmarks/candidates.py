@@ -23,6 +23,8 @@ CANDIDATES = [
     ("m5 with training windows from 40% of the file's peak (the earlier m5)", {"threshold": 0.4}),
     ("m5 (training windows from 10% of the file's peak)", {}),
     ("m5 + room reverberation on 30% of training windows (not adopted)", {"reverb_prob": 0.3}),
+    ("m5 + mixup of training windows and labels, alpha 0.4", {"mixup_alpha": 0.4}),
+    ("m5 without log compression after the first block", {"model": {"log_compress": False}}),
 ]
 
 
@@ -71,7 +73,8 @@ def main() -> None:
     results = []
     for index, (name, changes) in enumerate(CANDIDATES):
         if args.only and index not in args.only:
-            results.append(kept[name])
+            if name in kept:  # a candidate not run yet has no row
+                results.append(kept[name])
             continue
         print(name, flush=True)
         results.append({"name": name, "changes": changes, "seeds": args.seeds, "rows": scores(changes, args.seeds)})
