@@ -23,8 +23,8 @@ CANDIDATES = [
     ("m5 with training windows from 40% of the file's peak (the earlier m5)", {"threshold": 0.4}),
     ("m5 (training windows from 10% of the file's peak)", {}),
     ("m5 + room reverberation on 30% of training windows (not adopted)", {"reverb_prob": 0.3}),
-    ("m5 + mixup of training windows and labels, alpha 0.4", {"mixup_alpha": 0.4}),
-    ("m5 without log compression after the first block", {"model": {"log_compress": False}}),
+    ("m5 + mixup of training windows and labels, alpha 0.4 (not adopted)", {"mixup_alpha": 0.4}),
+    ("m5 without log compression after the first block (not adopted)", {"model": {"log_compress": False}}),
 ]
 
 

@@ -114,6 +114,22 @@ def lab(tmp_path_factory, real_data_dir):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(work / "server.log", ARTIFACTS / "jupyterlab-server.log")  # kernel errors, if any
+
+
+# The notebook's kernel is connected and idle: Run All will not race its start.
+KERNEL_READY = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+    return !!kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
+}"""
+
+
+def cell_errors(page) -> str:
+    """The text of every error or stderr output on the page, to say why the explorer did not appear."""
+    outputs = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    return "\n".join(outputs.all_inner_texts())[-3000:]
 
 
 def image_source(page) -> str:
@@ -148,11 +164,15 @@ def test_explorer_in_jupyterlab(lab):
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             page.wait_for_function("window.jupyterapp && window.jupyterapp.serviceManager", timeout=60_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.wait_for_function(KERNEL_READY, timeout=120_000)
             # as a user does: focus the notebook, then Run > Run All Cells
             page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
             page.click(".lm-MenuBar-itemLabel:text-is('Run')")
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-            page.wait_for_selector(".jupyter-widgets img", timeout=300_000)
+            try:
+                page.wait_for_selector(".jupyter-widgets img", timeout=300_000)
+            except Exception as error:
+                raise AssertionError(f"the explorer did not appear; cell errors:\n{cell_errors(page)}") from error
             page.wait_for_selector(".widget-slider .widget-readout", timeout=60_000)
             page.locator(".jupyter-widgets img").scroll_into_view_if_needed()
 
