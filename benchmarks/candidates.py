@@ -14,10 +14,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from levers import validation_scores  # the script beside this one
 
 from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.train import eval_options, predictor, recipe, train
 
 CANDIDATES = [
     ("m5 with training windows from 40% of the file's peak (the earlier m5)", {"threshold": 0.4}),
@@ -32,19 +31,8 @@ def scores(changes: dict, seeds: list[int]) -> list[dict]:
     """Validation accuracy of the m5 recipe with ``changes``, one row per seed."""
     rows = []
     for seed in seeds:
-        config = recipe("m5", seed=seed, **changes)
-        split = load_split(seed=seed)
-        model, history = train(config, split, verbose=0)
-        metrics = evaluate(predictor(model), split.validation, **eval_options(config))
-        rows.append(
-            {
-                "seed": seed,
-                "epochs_run": len(history["loss"]),
-                "val_segment_accuracy": metrics["segment_accuracy"],
-                "val_clip_accuracy": metrics["clip_accuracy_mean"],
-            }
-        )
-        print(f"  seed {seed}: validation {metrics['segment_accuracy']:.3f}", flush=True)
+        rows.append({"seed": seed} | validation_scores("m5", changes, seed, load_split(seed=seed)))
+        print(f"  seed {seed}: validation {rows[-1]['val_segment_accuracy']:.3f}", flush=True)
     return rows
 
 

@@ -43,6 +43,19 @@ STEPS = [
 ]
 
 
+def validation_scores(preset: str, changes: dict, seed: int, split) -> dict:
+    """Train ``preset`` with ``changes`` and ``seed``; its size, epochs run and validation accuracy."""
+    config = recipe(preset, seed=seed, **changes)
+    model, history = train(config, split, verbose=0)
+    metrics = evaluate(predictor(model), split.validation, **eval_options(config))
+    return {
+        "params": model.count_params(),
+        "epochs_run": len(history["loss"]),
+        "val_segment_accuracy": metrics["segment_accuracy"],
+        "val_clip_accuracy": metrics["clip_accuracy_mean"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
@@ -58,22 +71,10 @@ def main() -> None:
         if args.only and index not in args.only:
             rows.append(kept[name])
             continue
-        config = recipe(preset, seed=args.seed, **changes)
-        model, history = train(config, split, verbose=0)
-        metrics = evaluate(predictor(model), split.validation, **eval_options(config))
-        rows.append(
-            {
-                "name": name,
-                "preset": preset,
-                "changes": changes,
-                "params": model.count_params(),
-                "epochs_run": len(history["loss"]),
-                "val_segment_accuracy": metrics["segment_accuracy"],
-                "val_clip_accuracy": metrics["clip_accuracy_mean"],
-            }
-        )
+        scores = validation_scores(preset, changes, args.seed, split)
+        rows.append({"name": name, "preset": preset, "changes": changes} | scores)
         print(
-            f"{name:58s} validation {metrics['segment_accuracy']:.3f} (clip {metrics['clip_accuracy_mean']:.3f})",
+            f"{name:58s} validation {scores['val_segment_accuracy']:.3f} (clip {scores['val_clip_accuracy']:.3f})",
             flush=True,
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -123,10 +123,9 @@ def test_mixup_blends_windows_and_labels_with_the_same_weight(rng):
     x = np.stack([np.full(16000, 0.5 * i, np.float32) for i in range(8)])
     y = (np.arange(8) % 2).astype(np.float32)
     mixed_x, mixed_y = Augmentation(mixup_alpha=0.4).mix(x, y, np.random.default_rng(0))
-    weight = np.random.default_rng(0).beta(0.4, 0.4, size=8).astype(np.float32)
-    partner = np.random.default_rng(0)
-    partner.beta(0.4, 0.4, size=8)
-    partner = partner.permutation(8)
+    replay = np.random.default_rng(0)  # the same draws, in the same order, as mix makes
+    weight = replay.beta(0.4, 0.4, size=8).astype(np.float32)
+    partner = replay.permutation(8)
     np.testing.assert_allclose(mixed_x[:, 0], weight * x[:, 0] + (1 - weight) * x[partner, 0], rtol=1e-6)
     np.testing.assert_allclose(mixed_y, weight * y + (1 - weight) * y[partner], rtol=1e-6)
     assert not np.array_equal(mixed_y, y)
