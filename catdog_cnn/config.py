@@ -20,6 +20,8 @@ __all__ = [
     "STEPS_PER_EPOCH",
     "VALIDATION_STEPS",
     "EPOCHS",
+    "STEPS_PER_EXECUTION",
+    "EVAL_BATCH_SIZE",
     "FEED_WORKERS",
     "DATA_ENV",
     "DATASET_HANDLE",
@@ -43,6 +45,8 @@ BATCH_SIZE = 32
 STEPS_PER_EPOCH = 75
 VALIDATION_STEPS = 50
 EPOCHS = 15
+STEPS_PER_EXECUTION = 25  # training steps per call into TensorFlow; the progress bar moves once per call
+EVAL_BATCH_SIZE = 320  # windows per batch when validating and predicting; divides the 1,600 validation windows
 FEED_WORKERS = 2  # threads preparing training batches; more than one also avoids Keras' stall at each epoch start
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder

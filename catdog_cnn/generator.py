@@ -323,6 +323,11 @@ class SegmentBatches(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self.epoch += 1
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """This epoch's batches joined into one array of windows and one of labels."""
+        windows, labels = zip(*(self[i] for i in range(len(self))), strict=True)
+        return np.concatenate(windows), np.concatenate(labels)
+
 
 def clip_windows(
     audio: np.ndarray,

@@ -100,7 +100,7 @@ def tune(
     def hypermodel(hp: kt.HyperParameters) -> keras.Model:
         knobs = {name: hp.Choice(name, values) for name, values in grid.items()}
         stride = knobs.get("strides", 2)
-        model = build_model(config.preset, n_layers=layers_for_stride(stride), **knobs)
+        model = build_model(config.preset, **{**config.model, "n_layers": layers_for_stride(stride), **knobs})
         model.compile(
             optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy", metrics=["accuracy"]
         )

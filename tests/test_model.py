@@ -1,8 +1,17 @@
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.model import build_model, count_params, explain_params, model_config, multiply_adds
+from catdog_cnn.model import (
+    XLABatchNormalization,
+    build_model,
+    count_params,
+    explain_params,
+    model_config,
+    multiply_adds,
+)
 
 
 def test_original_model_has_the_original_parameter_counts():
@@ -55,6 +64,34 @@ def test_unknown_preset_or_option_is_a_clear_error():
         model_config("vgg")
     with pytest.raises(CatDogError, match="unknown model options"):
         model_config(filterz=3)
+    with pytest.raises(CatDogError, match="batch_norm must be one of"):
+        model_config(batch_norm="fused")
+
+
+def test_xla_batch_norm_computes_what_keras_batch_norm_computes(rng):
+    x = tf.constant(rng.normal(3.0, 2.0, (4, 50, 6)), tf.float32)
+    upstream = tf.constant(rng.standard_normal((4, 50, 6)), tf.float32)
+    results = []
+    for layer in (keras.layers.BatchNormalization(), XLABatchNormalization()):
+        layer.build(x.shape)
+        layer.gamma.assign(np.linspace(0.5, 2.0, 6))
+        layer.beta.assign(np.linspace(-1.0, 1.0, 6))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(y * upstream)
+        grads = tape.gradient(loss, [x, layer.gamma, layer.beta])
+        results.append([y, *grads, layer.moving_mean, layer.moving_variance, layer(x, training=False)])
+    for keras_value, xla_value in zip(*results, strict=True):
+        np.testing.assert_allclose(np.asarray(xla_value), np.asarray(keras_value), rtol=1e-4, atol=1e-4)
+    assert np.abs(np.asarray(results[1][1])).max() > 0.1  # the input gradient is not trivially zero
+
+
+def test_batch_norm_choice_keeps_the_architecture():
+    plain, compiled = build_model(), build_model(batch_norm="xla")
+    assert isinstance(compiled.get_layer("bn_3"), XLABatchNormalization)
+    assert type(plain.get_layer("bn_3")) is keras.layers.BatchNormalization
+    assert compiled.count_params() == plain.count_params() == 4151
 
 
 def test_explain_params_adds_up_to_the_model_total():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.data import Split
+from catdog_cnn.data import Clip, Split
 from catdog_cnn.train import load_run, recipe, rescore, run, train
 
 TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
@@ -20,15 +20,13 @@ def test_training_is_repeatable_with_one_seed(synthetic_clips):
 
 
 def test_early_stopping_waits_for_patience_from(synthetic_clips):
-    split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
-    erratic = recipe("original", seed=0, patience=1, learning_rate=1.0, **(TINY | {"epochs": 6}))
-    _, stopped = train(erratic, split, verbose=0)
-    assert len(stopped["loss"]) < 6  # a wild step size makes the validation loss rise early
-    _, waited = train(
-        recipe("original", seed=0, patience=1, patience_from=4, learning_rate=1.0, **(TINY | {"epochs": 6})),
-        split,
-        verbose=0,
-    )
+    # validation clips carry the opposite labels, so the better the network learns, the worse validation gets
+    flipped = [Clip(c.name, 1 - c.label, c.audio) for c in synthetic_clips]
+    split = Split(train=synthetic_clips, validation=flipped, test=[], dropped=[])
+    learning = TINY | {"epochs": 6, "learning_rate": 0.01, "patience": 1}
+    _, stopped = train(recipe("original", seed=0, **learning), split, verbose=0)
+    assert len(stopped["loss"]) < 6
+    _, waited = train(recipe("original", seed=0, patience_from=4, **learning), split, verbose=0)
     assert len(waited["loss"]) == 6  # epochs before the fifth do not count, so no stop can come before the last
 
 
