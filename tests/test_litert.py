@@ -11,11 +11,12 @@ from catdog_cnn.train import load_run, predictor
 
 
 def windows(rng, n: int) -> np.ndarray:
-    """Peak-scaled noise bursts and tones: inputs on which the trained models disagree with each other."""
+    """Noise bursts and tones at levels from 1% to 100% of full scale: inputs that both models score far apart."""
     t = np.arange(16_000) / 16_000
     x = rng.standard_normal((n, 16_000)) * rng.uniform(0, 1, (n, 1)) ** 3
     x += np.sin(2 * np.pi * rng.uniform(100, 4000, (n, 1)) * t)
-    return (x / np.abs(x).max(axis=1, keepdims=True))[..., None].astype(np.float32)
+    level = rng.uniform(0.01, 1.0, (n, 1))
+    return (level * x / np.abs(x).max(axis=1, keepdims=True))[..., None].astype(np.float32)
 
 
 @pytest.mark.parametrize("name", ["original", "m5"])
