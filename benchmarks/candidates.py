@@ -24,6 +24,9 @@ CANDIDATES = [
     ("m5 + room reverberation on 30% of training windows (not adopted)", {"reverb_prob": 0.3}),
     ("m5 + mixup of training windows and labels, alpha 0.4 (not adopted)", {"mixup_alpha": 0.4}),
     ("m5 without log compression after the first block (not adopted)", {"model": {"log_compress": False}}),
+    ("m5 with global max pooling instead of the average (not adopted)", {"model": {"global_pool": "max"}}),
+    ("m5 with dropout 0.4 instead of 0.2 (not adopted)", {"model": {"dropout": 0.4}}),
+    ("m5 with 150 steps per epoch instead of 75 (not adopted)", {"steps_per_epoch": 150}),
 ]
 
 
