@@ -89,7 +89,7 @@ def _bn_inference(x, mean, variance, gamma, beta, epsilon):
 
 
 class _CompiledBatchNorm:
-    """The kernels of one layer: traced once for any batch size, compiled by XLA once per input shape."""
+    """The XLA kernels of one layer, compiled once for each input shape it meets."""
 
     def __init__(self) -> None:
         # a fresh wrapper per layer, so that TensorFlow counts each layer's traces apart

@@ -145,7 +145,8 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     The validation windows are drawn once and scored after every epoch, in
     batches of :data:`~catdog_cnn.config.EVAL_BATCH_SIZE`; the training steps
     run :data:`~catdog_cnn.config.STEPS_PER_EXECUTION` at a time. Neither
-    changes a number, only the time Keras spends between steps.
+    changes the training (validation loss moves in its last float digits),
+    only the time Keras spends between steps.
 
     Returns
     -------
