@@ -88,30 +88,6 @@ def _bn_inference(x, mean, variance, gamma, beta, epsilon):
     return x * scale + (beta - mean * scale)
 
 
-class _CompiledBatchNorm:
-    """The XLA kernels of one layer, compiled once for each input shape it meets."""
-
-    def __init__(self) -> None:
-        # a fresh wrapper per layer, so that TensorFlow counts each layer's traces apart
-        self.forward, self.backward, self.inference = (
-            tf.function(functools.partial(f), jit_compile=True) for f in (_bn_forward, _bn_backward, _bn_inference)
-        )
-
-    def train(self, x, gamma, beta, epsilon):
-        """Normalize rows of ``x`` (samples, channels) by their batch statistics; returns (y, mean, variance)."""
-
-        @tf.custom_gradient
-        def normalize(x, gamma, beta):
-            y, mean, variance = self.forward(x, gamma, beta, epsilon)
-
-            def gradient(dy, _dmean, _dvariance):  # the statistics only update the moving averages
-                return self.backward(dy, x, mean, variance, gamma, epsilon)
-
-            return (y, tf.stop_gradient(mean), tf.stop_gradient(variance)), gradient
-
-        return normalize(x, gamma, beta)
-
-
 @keras.saving.register_keras_serializable(package="catdog_cnn")
 class XLABatchNormalization(layers.BatchNormalization):
     """Keras' BatchNormalization over the last axis, computed by XLA-compiled kernels.
@@ -126,19 +102,37 @@ class XLABatchNormalization(layers.BatchNormalization):
 
     def build(self, input_shape):
         super().build(input_shape)
-        self._kernels = _CompiledBatchNorm()
+        # this layer's own kernels (a fresh wrapper each, so TensorFlow counts each layer's traces apart),
+        # compiled once for each input shape they meet
+        self._forward, self._backward, self._inference = (
+            tf.function(functools.partial(f), jit_compile=True) for f in (_bn_forward, _bn_backward, _bn_inference)
+        )
+
+    def _normalize_batch(self, x, gamma, beta):
+        """Normalize rows of ``x`` (samples, channels) by their batch statistics; returns (y, mean, variance)."""
+
+        @tf.custom_gradient
+        def normalize(x, gamma, beta):
+            y, mean, variance = self._forward(x, gamma, beta, self.epsilon)
+
+            def gradient(dy, _dmean, _dvariance):  # the statistics only update the moving averages
+                return self._backward(dy, x, mean, variance, gamma, self.epsilon)
+
+            return (y, tf.stop_gradient(mean), tf.stop_gradient(variance)), gradient
+
+        return normalize(x, gamma, beta)
 
     def call(self, inputs, training=None, mask=None):
         channels = inputs.shape[-1]
         x = tf.reshape(inputs, (-1, channels))
         gamma, beta = tf.convert_to_tensor(self.gamma), tf.convert_to_tensor(self.beta)
         if training and self.trainable:
-            y, mean, variance = self._kernels.train(x, gamma, beta, self.epsilon)
+            y, mean, variance = self._normalize_batch(x, gamma, beta)
             for average, value in ((self.moving_mean, mean), (self.moving_variance, variance)):
                 average.assign(average * self.momentum + value * (1.0 - self.momentum))
         else:
             mean, variance = tf.convert_to_tensor(self.moving_mean), tf.convert_to_tensor(self.moving_variance)
-            y = self._kernels.inference(x, mean, variance, gamma, beta, self.epsilon)
+            y = self._inference(x, mean, variance, gamma, beta, self.epsilon)
         return tf.reshape(y, tf.shape(inputs))
 
 

@@ -37,6 +37,8 @@ __all__ = [
     "RECIPES",
     "recipe",
     "set_seed",
+    "training_feeds",
+    "compile_for_training",
     "train",
     "run",
     "rescore",
@@ -139,23 +141,13 @@ class _EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> tuple[keras.Model, dict[str, list]]:
-    """Train a fresh model on ``split.train``, validating on random windows of ``split.validation``.
+def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, tuple[np.ndarray, np.ndarray] | None]:
+    """The random training batches ``config`` asks for, and its fixed validation windows and labels.
 
-    The validation windows are drawn once and scored after every epoch, in
-    batches of :data:`~catdog_cnn.config.EVAL_BATCH_SIZE`; the training steps
-    run :data:`~catdog_cnn.config.STEPS_PER_EXECUTION` at a time. Neither
-    changes the training (validation loss moves in its last float digits),
-    only the time Keras spends between steps.
-
-    Returns
-    -------
-    model : keras.Model
-        The trained model (best validation-loss weights when ``patience`` is set).
-    history : dict
-        Per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``seconds``.
+    The validation windows are drawn once (``validation_steps`` batches from
+    ``split.validation``, scaled as the training windows are); they are None
+    when the split has no validation files.
     """
-    set_seed(config.seed)
     windows = {"threshold": config.threshold, "normalization": config.normalization}
     augmentation = (
         Augmentation(
@@ -174,16 +166,52 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
         batch_size=config.batch_size,
         seed=config.seed,
     )
+    if not split.validation:
+        return feed, None
+    validation = SegmentBatches(
+        WindowSampler(split.validation, **windows),
+        steps=config.validation_steps,
+        batch_size=config.batch_size,
+        seed=config.seed + 10_000,
+        fixed=True,
+    )
+    return feed, validation.arrays()
+
+
+def compile_for_training(model: keras.Model, config: TrainConfig) -> keras.Model:
+    """Compile ``model`` with ``config``'s optimizer (Adam, optionally keeping a moving average), loss and metric.
+
+    Training steps run :data:`~catdog_cnn.config.STEPS_PER_EXECUTION` per call
+    into TensorFlow, which changes no number. Returns the model.
+    """
+    optimizer = keras.optimizers.Adam(config.learning_rate, use_ema=config.ema, ema_momentum=0.99)
+    model.compile(
+        optimizer=optimizer,
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=min(STEPS_PER_EXECUTION, config.steps_per_epoch),
+    )
+    return model
+
+
+def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> tuple[keras.Model, dict[str, list]]:
+    """Train a fresh model on ``split.train``, validating on random windows of ``split.validation``.
+
+    The validation windows (see :func:`training_feeds`) are scored after every
+    epoch in batches of :data:`~catdog_cnn.config.EVAL_BATCH_SIZE`, which
+    moves validation loss only in its last float digits.
+
+    Returns
+    -------
+    model : keras.Model
+        The trained model (best validation-loss weights when ``patience`` is set).
+    history : dict
+        Per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``seconds``.
+    """
+    set_seed(config.seed)
+    feed, validation = training_feeds(config, split)
     callbacks: list[keras.callbacks.Callback] = [timer := _EpochTimer()]
-    validation = None
-    if split.validation:
-        validation = SegmentBatches(
-            WindowSampler(split.validation, **windows),
-            steps=config.validation_steps,
-            batch_size=config.batch_size,
-            seed=config.seed + 10_000,
-            fixed=True,
-        ).arrays()
+    if validation is not None:
         if config.patience:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
@@ -194,14 +222,7 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
             callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3, min_lr=1e-5))
     if config.ema:  # validate, early-stop and keep an exponential moving average of the weights
         callbacks.insert(1, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
-    model = build_model(config.preset, **config.model)
-    optimizer = keras.optimizers.Adam(config.learning_rate, use_ema=config.ema, ema_momentum=0.99)
-    model.compile(
-        optimizer=optimizer,
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=min(STEPS_PER_EXECUTION, config.steps_per_epoch),
-    )
+    model = compile_for_training(build_model(config.preset, **config.model), config)
     with c_stderr_silenced():
         fit = model.fit(
             feed,

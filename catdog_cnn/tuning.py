@@ -17,11 +17,10 @@ from typing import Any
 import keras
 import keras_tuner as kt
 
-from .config import SEED, SEGMENT
+from .config import EVAL_BATCH_SIZE, SEED, SEGMENT
 from .data import Split
-from .generator import SegmentBatches, WindowSampler
 from .model import build_model, multiply_adds
-from .train import TrainConfig, recipe, set_seed
+from .train import TrainConfig, compile_for_training, recipe, set_seed, training_feeds
 
 __all__ = ["layers_for_stride", "tune", "FINAL_STEPS"]
 
@@ -70,7 +69,7 @@ def tune(
     grid : dict
         Lists of values for each knob of :func:`~catdog_cnn.model.build_model` to search.
     config : TrainConfig
-        Training recipe (epochs, steps, scaling); the original's by default.
+        Training recipe (epochs, steps, scaling, augmentation, optimizer); the original's by default.
     seeds : int
         Trainings per combination (KerasTuner's executions per trial), averaged.
 
@@ -82,29 +81,13 @@ def tune(
     """
     config = config or recipe("original")
     set_seed(config.seed if config.seed is not None else SEED)
-    windows = {"threshold": config.threshold, "normalization": config.normalization}
-    feed = SegmentBatches(
-        WindowSampler(split.train, **windows),
-        steps=config.steps_per_epoch,
-        batch_size=config.batch_size,
-        seed=config.seed,
-    )
-    val = SegmentBatches(
-        WindowSampler(split.validation, **windows),
-        steps=config.validation_steps,
-        batch_size=config.batch_size,
-        seed=config.seed + 10_000,
-        fixed=True,
-    )
+    feed, validation = training_feeds(config, split)
 
     def hypermodel(hp: kt.HyperParameters) -> keras.Model:
         knobs = {name: hp.Choice(name, values) for name, values in grid.items()}
         stride = knobs.get("strides", 2)
         model = build_model(config.preset, **{**config.model, "n_layers": layers_for_stride(stride), **knobs})
-        model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy", metrics=["accuracy"]
-        )
-        return model
+        return compile_for_training(model, config)
 
     tuner = kt.GridSearch(
         hypermodel,
@@ -116,7 +99,14 @@ def tune(
         overwrite=True,
     )
     timer_log: list[float] = []
-    tuner.search(feed, validation_data=val, epochs=config.epochs, verbose=0, callbacks=[_Timer(timer_log)])
+    tuner.search(
+        feed,
+        validation_data=validation,
+        validation_batch_size=EVAL_BATCH_SIZE,
+        epochs=config.epochs,
+        verbose=0,
+        callbacks=[_Timer(timer_log)],
+    )
     rows = []
     for trial in tuner.oracle.trials.values():
         knobs = dict(trial.hyperparameters.values)
