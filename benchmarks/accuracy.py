@@ -31,11 +31,15 @@ def summary(metrics: dict) -> dict:
     return {k: metrics[k] for k in KEYS}
 
 
+FOUR_BLOCKS = {"n_layers": 4, "filters": 40}  # m5's shape before its fifth block
+FIRST_VERSION = {"threshold": 0.4, "band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0}  # m5's first training
+
 # Configurations beyond the named presets: name -> (preset, changes to its recipe).
 VARIANTS = {
     "original, windows peak-scaled in training too": ("original", {"normalization": "window"}),
-    "m5, first version": ("m5", {"threshold": 0.4, "band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0}),
-    "m5, windows from 40% of file peak": ("m5", {"threshold": 0.4}),
+    "m5, first version": ("m5", {"model": FOUR_BLOCKS, **FIRST_VERSION}),
+    "m5, windows from 40% of file peak": ("m5", {"model": FOUR_BLOCKS, "threshold": 0.4}),
+    "m5, four blocks of 40 filters": ("m5", {"model": FOUR_BLOCKS}),
 }
 
 

@@ -13,14 +13,13 @@ import argparse
 import json
 from pathlib import Path
 
-from accuracy import VARIANTS  # the script beside this one
+from accuracy import FIRST_VERSION, FOUR_BLOCKS  # the script beside this one
 
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
 from catdog_cnn.train import eval_options, predictor, recipe, train
 
-M5_WITHOUT_LOG = {"filters": 32, "log_compress": False}
-NO_CHAIN = VARIANTS["m5, first version"][1]  # m5 before its last two steps
+NO_CHAIN = FIRST_VERSION  # m5's training before its last steps
 STEPS = [
     ("original recipe (class scaling, last epoch)", "original", {}),
     (
@@ -28,18 +27,27 @@ STEPS = [
         "original",
         {"normalization": "window", "augment": True, "epochs": 40, "patience": 8},
     ),
-    ("M5 shape, 32 filters", "m5", {"model": M5_WITHOUT_LOG, "reduce_lr": False, "ema": False, **NO_CHAIN}),
+    (
+        "M5 shape, 32 filters",
+        "m5",
+        {"model": FOUR_BLOCKS | {"filters": 32, "log_compress": False}, "reduce_lr": False, "ema": False, **NO_CHAIN},
+    ),
     (
         "+ log compression after the first block",
         "m5",
-        {"model": {"filters": 32}, "reduce_lr": False, "ema": False, **NO_CHAIN},
+        {"model": FOUR_BLOCKS | {"filters": 32}, "reduce_lr": False, "ema": False, **NO_CHAIN},
     ),
-    ("+ 40 filters, halve learning rate on plateau", "m5", {"ema": False, **NO_CHAIN}),
-    ("+ moving average of the weights", "m5", NO_CHAIN),
-    ("+ speed perturbation 0.85-1.15 (not adopted)", "m5", {"speed": (0.85, 1.15), **NO_CHAIN}),
-    ("+ band-limit and mains-hum augmentation, no speed", "m5", {"threshold": 0.4, "patience_from": 0}),
-    ("+ early stopping only from epoch 10", "m5", {"threshold": 0.4}),
-    ("+ training windows from 10% of file peak, not 40% (= m5)", "m5", {}),
+    ("+ 40 filters, halve learning rate on plateau", "m5", {"model": FOUR_BLOCKS, "ema": False, **NO_CHAIN}),
+    ("+ moving average of the weights", "m5", {"model": FOUR_BLOCKS, **NO_CHAIN}),
+    ("+ speed perturbation 0.85-1.15 (not adopted)", "m5", {"model": FOUR_BLOCKS, "speed": (0.85, 1.15), **NO_CHAIN}),
+    (
+        "+ band-limit and mains-hum augmentation, no speed",
+        "m5",
+        {"model": FOUR_BLOCKS, "threshold": 0.4, "patience_from": 0},
+    ),
+    ("+ early stopping only from epoch 10", "m5", {"model": FOUR_BLOCKS, "threshold": 0.4}),
+    ("+ training windows from 10% of file peak, not 40%", "m5", {"model": FOUR_BLOCKS}),
+    ("+ a fifth block, 36 filters instead of 40 (= m5)", "m5", {}),
 ]
 
 

@@ -61,7 +61,9 @@ class TrainConfig:
     on validation loss (the best epoch's weights are kept), counting only epochs from
     ``patience_from`` on, so that a low loss of a barely trained network in the
     first epochs cannot end the run; ``reduce_lr`` halves
-    the learning rate when validation loss has not improved for 3 epochs; ``ema``
+    the learning rate when validation loss has not improved for 3 epochs; ``cosine``
+    lowers it instead along a half cosine, from ``learning_rate`` to 0 over all
+    ``epochs`` (a schedule that needs no validation files); ``ema``
     validates and keeps an exponential moving average of the weights (momentum 0.99)
     rather than the last step's, which smooths the epoch-to-epoch swings.
     """
@@ -86,6 +88,7 @@ class TrainConfig:
     patience: int | None = None
     patience_from: int = 0
     reduce_lr: bool = False
+    cosine: bool = False
     ema: bool = False
     seed: int = SEED
     validation_fraction: float = VALIDATION_FRACTION
@@ -184,7 +187,14 @@ def compile_for_training(model: keras.Model, config: TrainConfig) -> keras.Model
     Training steps run :data:`~catdog_cnn.config.STEPS_PER_EXECUTION` per call
     into TensorFlow, which changes no number. Returns the model.
     """
-    optimizer = keras.optimizers.Adam(config.learning_rate, use_ema=config.ema, ema_momentum=0.99)
+    if config.cosine and config.reduce_lr:
+        raise CatDogError("choose one learning-rate schedule: cosine or reduce_lr, not both")
+    learning_rate = config.learning_rate
+    if config.cosine:
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            learning_rate, decay_steps=config.epochs * config.steps_per_epoch
+        )
+    optimizer = keras.optimizers.Adam(learning_rate, use_ema=config.ema, ema_momentum=0.99)
     model.compile(
         optimizer=optimizer,
         loss="binary_crossentropy",

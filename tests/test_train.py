@@ -5,7 +5,8 @@ import pytest
 
 from catdog_cnn.config import CatDogError
 from catdog_cnn.data import Clip, Split
-from catdog_cnn.train import load_run, recipe, rescore, run, train
+from catdog_cnn.model import build_model
+from catdog_cnn.train import compile_for_training, load_run, recipe, rescore, run, train
 
 TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
 
@@ -28,6 +29,18 @@ def test_early_stopping_waits_for_patience_from(synthetic_clips):
     assert len(stopped["loss"]) < 6
     _, waited = train(recipe("original", seed=0, patience_from=4, **learning), split, verbose=0)
     assert len(waited["loss"]) == 6  # epochs before the fifth do not count, so no stop can come before the last
+
+
+def test_cosine_schedule_falls_to_zero_over_the_run():
+    config = recipe("original", cosine=True, learning_rate=0.01, epochs=4, steps_per_epoch=10)
+    optimizer = compile_for_training(build_model(), config).optimizer
+    rates = []
+    for step in (0, 20, 40):  # the start, the middle and the end of 4 epochs of 10 steps
+        optimizer.iterations.assign(step)
+        rates.append(float(optimizer.learning_rate))
+    assert rates == pytest.approx([0.01, 0.005, 0.0], abs=1e-7)
+    with pytest.raises(CatDogError, match="one learning-rate schedule"):
+        compile_for_training(build_model(), recipe("original", cosine=True, reduce_lr=True))
 
 
 def test_recipe_rejects_unknown_names():
