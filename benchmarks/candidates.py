@@ -14,19 +14,59 @@ import json
 from pathlib import Path
 
 import numpy as np
-from levers import validation_scores  # the script beside this one
+from accuracy import FOUR_BLOCKS  # the scripts beside this one
+from levers import validation_scores
 
 from catdog_cnn.data import load_split
 
 CANDIDATES = [
-    ("m5 with training windows from 40% of the file's peak (the earlier m5)", {"threshold": 0.4}),
-    ("m5 (training windows from 10% of the file's peak)", {}),
-    ("m5 + room reverberation on 30% of training windows (not adopted)", {"reverb_prob": 0.3}),
-    ("m5 + mixup of training windows and labels, alpha 0.4 (not adopted)", {"mixup_alpha": 0.4}),
-    ("m5 without log compression after the first block (not adopted)", {"model": {"log_compress": False}}),
-    ("m5 with global max pooling instead of the average (not adopted)", {"model": {"global_pool": "max"}}),
-    ("m5 with dropout 0.4 instead of 0.2 (not adopted)", {"model": {"dropout": 0.4}}),
-    ("m5 with 150 steps per epoch instead of 75 (not adopted)", {"steps_per_epoch": 150}),
+    ("m5, four blocks, training windows from 40% of the file's peak", {"model": FOUR_BLOCKS, "threshold": 0.4}),
+    ("m5, four blocks of 40 filters (training windows from 10% of the file's peak)", {"model": FOUR_BLOCKS}),
+    (
+        "four blocks + room reverberation on 30% of training windows (not adopted)",
+        {"model": FOUR_BLOCKS, "reverb_prob": 0.3},
+    ),
+    (
+        "four blocks + mixup of training windows and labels, alpha 0.4 (not adopted)",
+        {"model": FOUR_BLOCKS, "mixup_alpha": 0.4},
+    ),
+    (
+        "four blocks without log compression after the first (not adopted)",
+        {"model": FOUR_BLOCKS | {"log_compress": False}},
+    ),
+    (
+        "four blocks with global max pooling instead of the average (not adopted)",
+        {"model": FOUR_BLOCKS | {"global_pool": "max"}},
+    ),
+    ("four blocks with dropout 0.4 instead of 0.2 (not adopted)", {"model": FOUR_BLOCKS | {"dropout": 0.4}}),
+    (
+        "four blocks with 150 steps per epoch instead of 75 (not adopted)",
+        {"model": FOUR_BLOCKS, "steps_per_epoch": 150},
+    ),
+    ("five blocks of 36 filters (adopted: the m5 preset)", {}),
+    (
+        "four blocks with kernels of 5 and 32 filters (not adopted)",
+        {"model": FOUR_BLOCKS | {"kernel_size": 5, "filters": 32}},
+    ),
+    (
+        "four blocks with a 10-ms first kernel and 36 filters (not adopted)",
+        {"model": FOUR_BLOCKS | {"first_kernel_size": 160, "filters": 36}},
+    ),
+    ("six blocks of 32 filters, pooling by 3 (not adopted)", {"model": {"n_layers": 6, "filters": 32, "pool_size": 3}}),
+    ("five blocks with kernels of 5 and 28 filters (not adopted)", {"model": {"kernel_size": 5, "filters": 28}}),
+    ("five blocks without log compression after the first (not adopted)", {"model": {"log_compress": False}}),
+    (
+        "six blocks of 26 filters, kernels of 5, pooling by 3 (not adopted)",
+        {"model": {"n_layers": 6, "filters": 26, "kernel_size": 5, "pool_size": 3}},
+    ),
+    (
+        "seven blocks of 28 filters, pooling by 3 (not adopted)",
+        {"model": {"n_layers": 7, "filters": 28, "pool_size": 3}},
+    ),
+    (
+        "five blocks, 30 epochs on a cosine schedule, no early stopping (not adopted)",
+        {"epochs": 30, "cosine": True, "reduce_lr": False, "patience": None},
+    ),
 ]
 
 
@@ -41,7 +81,7 @@ def scores(changes: dict, seeds: list[int]) -> list[dict]:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| change (validation, seeds " + ", ".join(map(str, results[0]["seeds"])) + ") | windows | clips |",
+        "| m5 variant (validation, seeds " + ", ".join(map(str, results[0]["seeds"])) + ") | windows | clips |",
         "|---|---|---|",
     ]
     for result in results:
