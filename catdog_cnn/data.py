@@ -37,6 +37,7 @@ __all__ = [
     "load_clips",
     "read_split_table",
     "load_split",
+    "fewer_training_files",
     "wav_format",
     "split_summary",
     "format_census",
@@ -363,6 +364,22 @@ def load_split(
             else:
                 kept[side].append(clip)
     return Split(train, kept["validation"], kept["test"], dropped)
+
+
+def fewer_training_files(split: Split, fraction: float, *, seed: int = SEED) -> Split:
+    """``split`` with only a random ``fraction`` of each class's training files (by file); the rest unchanged.
+
+    For learning curves: how accuracy grows with the number of files trained on.
+    """
+    if not 0 < fraction <= 1:
+        raise CatDogError(f"fraction of training files must be in (0, 1], not {fraction}")
+    rng = np.random.default_rng(seed)
+    chosen = set()
+    for label in (0, 1):
+        names = sorted(c.name for c in split.train if c.label == label)
+        chosen |= set(rng.permutation(names)[: max(1, round(fraction * len(names)))])
+    kept = [c for c in split.train if c.name in chosen]  # in their order, so that all of them is the same split
+    return Split(kept, split.validation, split.test, split.dropped)
 
 
 def wav_format(path: str | os.PathLike) -> tuple[int, int, str]:

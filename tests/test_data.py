@@ -11,6 +11,7 @@ from catdog_cnn.data import (
     Split,
     check_layout,
     fetch_data,
+    fewer_training_files,
     find_data_dir,
     format_census,
     load_split,
@@ -199,3 +200,15 @@ def test_split_summary_counts_files_and_seconds(synthetic_clips):
     assert rows[0] == {"side": "train", "class": "cat", "files": 3, "seconds": 7.5}
     assert rows[1] == {"side": "train", "class": "dog", "files": 2, "seconds": 6.0}
     assert rows[4]["files"] == 1 and rows[2]["files"] == 0
+
+
+def test_fewer_training_files_keeps_a_share_of_each_class(synthetic_clips):
+    split = Split(train=synthetic_clips, validation=synthetic_clips[:1], test=synthetic_clips[1:2], dropped=[])
+    half = fewer_training_files(split, 0.5, seed=3)
+    assert sorted(c.label for c in half.train) == [0, 0, 1]  # 2 of 3 cats (1.5 rounded to even), 1 of 2 dogs
+    assert {c.name for c in half.train} < {c.name for c in synthetic_clips}
+    assert half.validation == split.validation and half.test == split.test
+    assert [c.name for c in fewer_training_files(split, 0.5, seed=3).train] == [c.name for c in half.train]
+    assert fewer_training_files(split, 1.0).train == synthetic_clips  # all of them, in the same order
+    with pytest.raises(CatDogError, match="fraction of training files"):
+        fewer_training_files(split, 0.0)
