@@ -19,7 +19,6 @@ from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
 from catdog_cnn.train import eval_options, predictor, recipe, train
 
-NO_CHAIN = FIRST_VERSION  # m5's training before its last steps
 STEPS = [
     ("original recipe (class scaling, last epoch)", "original", {}),
     (
@@ -30,16 +29,25 @@ STEPS = [
     (
         "M5 shape, 32 filters",
         "m5",
-        {"model": FOUR_BLOCKS | {"filters": 32, "log_compress": False}, "reduce_lr": False, "ema": False, **NO_CHAIN},
+        {
+            "model": FOUR_BLOCKS | {"filters": 32, "log_compress": False},
+            "reduce_lr": False,
+            "ema": False,
+            **FIRST_VERSION,
+        },
     ),
     (
         "+ log compression after the first block",
         "m5",
-        {"model": FOUR_BLOCKS | {"filters": 32}, "reduce_lr": False, "ema": False, **NO_CHAIN},
+        {"model": FOUR_BLOCKS | {"filters": 32}, "reduce_lr": False, "ema": False, **FIRST_VERSION},
     ),
-    ("+ 40 filters, halve learning rate on plateau", "m5", {"model": FOUR_BLOCKS, "ema": False, **NO_CHAIN}),
-    ("+ moving average of the weights", "m5", {"model": FOUR_BLOCKS, **NO_CHAIN}),
-    ("+ speed perturbation 0.85-1.15 (not adopted)", "m5", {"model": FOUR_BLOCKS, "speed": (0.85, 1.15), **NO_CHAIN}),
+    ("+ 40 filters, halve learning rate on plateau", "m5", {"model": FOUR_BLOCKS, "ema": False, **FIRST_VERSION}),
+    ("+ moving average of the weights", "m5", {"model": FOUR_BLOCKS, **FIRST_VERSION}),
+    (
+        "+ speed perturbation 0.85-1.15 (not adopted)",
+        "m5",
+        {"model": FOUR_BLOCKS, "speed": (0.85, 1.15), **FIRST_VERSION},
+    ),
     (
         "+ band-limit and mains-hum augmentation, no speed",
         "m5",

@@ -373,12 +373,9 @@ def fewer_training_files(split: Split, fraction: float, *, seed: int = SEED) -> 
     """
     if not 0 < fraction <= 1:
         raise CatDogError(f"fraction of training files must be in (0, 1], not {fraction}")
-    rng = np.random.default_rng(seed)
-    chosen = set()
-    for label in (0, 1):
-        names = sorted(c.name for c in split.train if c.label == label)
-        chosen |= set(rng.permutation(names)[: max(1, round(fraction * len(names)))])
-    kept = [c for c in split.train if c.name in chosen]  # in their order, so that all of them is the same split
+    _, chosen = _carve_validation(split.train, fraction, np.random.default_rng(seed))  # the same per-class draw
+    names = {c.name for c in chosen}
+    kept = [c for c in split.train if c.name in names]  # in their order, so that all of them is the same split
     return Split(kept, split.validation, split.test, split.dropped)
 
 
