@@ -67,6 +67,10 @@ CANDIDATES = [
         "five blocks, 30 epochs on a cosine schedule, no early stopping (not adopted)",
         {"epochs": 30, "cosine": True, "reduce_lr": False, "patience": None},
     ),
+    ("five blocks + speed perturbation 0.9-1.1", {"speed": (0.9, 1.1)}),
+    ("five blocks, every training file drawn equally often", {"balance": "file"}),
+    ("five blocks + weight decay 0.05 (decoupled)", {"weight_decay": 0.05}),
+    ("five blocks + label smoothing 0.1", {"label_smoothing": 0.1}),
 ]
 
 

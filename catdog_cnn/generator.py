@@ -37,6 +37,7 @@ from .data import LABELS, Clip
 
 __all__ = [
     "NORMALIZATIONS",
+    "BALANCES",
     "Augmentation",
     "WindowSampler",
     "SegmentBatches",
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 NORMALIZATIONS = ("class", "global", "window")
+BALANCES = ("offset", "file")
 
 
 def peak_normalize(x: np.ndarray) -> np.ndarray:
@@ -191,6 +193,18 @@ def _resampled(stream: np.ndarray, starts: np.ndarray, rates: np.ndarray, segmen
     return stream[i] * (1 - frac) + stream[i + 1] * frac
 
 
+def _file_balanced_cumulative(offsets: np.ndarray, file_starts: np.ndarray) -> np.ndarray:
+    """Cumulative draw probabilities over ``offsets`` that give every file the same total.
+
+    ``file_starts`` are the positions where each file begins in the stream; an
+    offset belongs to the file it starts in.
+    """
+    file_of = np.searchsorted(file_starts, offsets, side="right") - 1
+    weights = 1.0 / np.bincount(file_of)[file_of]
+    cumulative = np.cumsum(weights)
+    return cumulative / cumulative[-1]
+
+
 def _window_peaks(stream: np.ndarray, segment: int) -> np.ndarray:
     """Peak |amplitude| of every window ``stream[i : i + segment]``, shape (n - segment + 1,)."""
     running = maximum_filter1d(np.abs(stream), size=segment)
@@ -214,6 +228,11 @@ class WindowSampler:
         How windows are scaled (see the module docstring).
     augmentation : Augmentation, optional
         Random changes applied to each drawn window before normalization.
+    balance : {"offset", "file"}
+        ``"offset"`` (the original) draws among all kept offsets of a class,
+        so a long file gives many more windows than a short one; ``"file"``
+        gives every file of a class the same share of windows, drawn among
+        its own kept offsets.
 
     Raises
     ------
@@ -229,17 +248,22 @@ class WindowSampler:
         threshold: float = PEAK_THRESHOLD,
         normalization: str = "class",
         augmentation: Augmentation | None = None,
+        balance: str = "offset",
     ) -> None:
         if normalization not in NORMALIZATIONS:
             raise CatDogError(f"normalization must be one of {NORMALIZATIONS}, not {normalization!r}")
+        if balance not in BALANCES:
+            raise CatDogError(f"balance must be one of {BALANCES}, not {balance!r}")
         self.segment = segment
         self.normalization = normalization
         self.augmentation = augmentation
-        self.streams, self.offsets = [], []
+        self.balance = balance
+        self.streams, self.offsets, self.file_starts, self.cumulative = [], [], [], []
         for label, name in enumerate(LABELS):
             parts = [_file_scaled(c.audio) if normalization == "window" else c.audio for c in clips if c.label == label]
             if not parts:
                 raise CatDogError(f"no {name} clip to draw training windows from")
+            self.file_starts.append(np.cumsum([0] + [len(p) for p in parts[:-1]]))
             stream = np.concatenate(parts)
             if len(stream) < segment:
                 stream = np.pad(stream, (0, segment - len(stream)))
@@ -255,6 +279,7 @@ class WindowSampler:
                     "lower the threshold or check that the audio is not silent"
                 )
             self.offsets.append(offsets)
+            self.cumulative.append(_file_balanced_cumulative(offsets, self.file_starts[label]))
 
     def kept_fraction(self) -> list[float]:
         """Fraction of all possible window offsets of each class that pass the threshold."""
@@ -275,7 +300,11 @@ class WindowSampler:
         speed = self.augmentation.speed if self.augmentation else (1.0, 1.0)
         for label in (0, 1):
             rows = np.flatnonzero(labels == label)
-            starts = rng.choice(self.offsets[label], size=len(rows))
+            if self.balance == "file":
+                drawn = np.searchsorted(self.cumulative[label], rng.random(len(rows)), side="right")
+                starts = self.offsets[label][np.minimum(drawn, len(self.offsets[label]) - 1)]
+            else:
+                starts = rng.choice(self.offsets[label], size=len(rows))
             if speed == (1.0, 1.0):
                 windows = np.lib.stride_tricks.sliding_window_view(self.streams[label], self.segment)
                 x[rows] = windows[starts]  # one copy per window, no index array

@@ -38,6 +38,7 @@ __all__ = [
     "recipe",
     "set_seed",
     "training_feeds",
+    "training_callbacks",
     "compile_for_training",
     "train",
     "run",
@@ -53,7 +54,7 @@ class TrainConfig:
     """Everything that defines a training run; the defaults are the original notebook's.
 
     ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
-    ``normalization`` and ``threshold`` the training windows; ``augment`` turns on
+    ``normalization``, ``threshold`` and ``balance`` the training windows; ``augment`` turns on
     :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``,
     ``hum_prob``, ``reverb_prob`` and ``mixup_alpha`` passed to it; ``eval_normalization``
     how validation/test windows are scaled and ``eval_min_peak`` which of them are
@@ -63,7 +64,10 @@ class TrainConfig:
     first epochs cannot end the run; ``reduce_lr`` halves
     the learning rate when validation loss has not improved for 3 epochs; ``cosine``
     lowers it instead along a half cosine, from ``learning_rate`` to 0 over all
-    ``epochs`` (a schedule that needs no validation files); ``ema``
+    ``epochs`` (a schedule that needs no validation files); ``weight_decay``
+    shrinks every weight by that share of the step size at each step (decoupled,
+    as in AdamW; 0 turns it off); ``label_smoothing`` trains towards labels
+    moved that far towards 0.5 from 0 and 1; ``ema``
     validates and keeps an exponential moving average of the weights (momentum 0.99)
     rather than the last step's, which smooths the epoch-to-epoch swings.
     """
@@ -74,6 +78,7 @@ class TrainConfig:
     eval_normalization: str = "window"
     eval_min_peak: float = 0.0
     threshold: float = PEAK_THRESHOLD
+    balance: str = "offset"
     augment: bool = False
     speed: tuple[float, float] = (1.0, 1.0)
     band_prob: float = 0.0
@@ -85,6 +90,8 @@ class TrainConfig:
     validation_steps: int = VALIDATION_STEPS
     batch_size: int = BATCH_SIZE
     learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.0
     patience: int | None = None
     patience_from: int = 0
     reduce_lr: bool = False
@@ -164,7 +171,7 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
         else None
     )
     feed = SegmentBatches(
-        WindowSampler(split.train, augmentation=augmentation, **windows),
+        WindowSampler(split.train, augmentation=augmentation, balance=config.balance, **windows),
         steps=config.steps_per_epoch,
         batch_size=config.batch_size,
         seed=config.seed,
@@ -194,14 +201,40 @@ def compile_for_training(model: keras.Model, config: TrainConfig) -> keras.Model
         learning_rate = keras.optimizers.schedules.CosineDecay(
             learning_rate, decay_steps=config.epochs * config.steps_per_epoch
         )
-    optimizer = keras.optimizers.Adam(learning_rate, use_ema=config.ema, ema_momentum=0.99)
+    optimizer = keras.optimizers.Adam(
+        learning_rate, weight_decay=config.weight_decay or None, use_ema=config.ema, ema_momentum=0.99
+    )
+    loss = "binary_crossentropy"
+    if config.label_smoothing:
+        loss = keras.losses.BinaryCrossentropy(label_smoothing=config.label_smoothing)
     model.compile(
         optimizer=optimizer,
-        loss="binary_crossentropy",
+        loss=loss,
         metrics=["accuracy"],
         steps_per_execution=min(STEPS_PER_EXECUTION, config.steps_per_epoch),
     )
     return model
+
+
+def training_callbacks(config: TrainConfig, *, validated: bool = True) -> list[keras.callbacks.Callback]:
+    """The callbacks ``config`` asks for: weight averaging, early stopping, learning-rate halving.
+
+    Early stopping and halving need validation files (``validated``); the moving
+    average comes first, so that validation and the callbacks after it see the
+    averaged weights.
+    """
+    callbacks: list[keras.callbacks.Callback] = []
+    if config.ema:  # validate, early-stop and keep an exponential moving average of the weights
+        callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+    if validated and config.patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                patience=config.patience, restore_best_weights=True, start_from_epoch=config.patience_from
+            )
+        )
+    if validated and config.reduce_lr:  # halve the step size when validation loss stalls
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3, min_lr=1e-5))
+    return callbacks
 
 
 def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> tuple[keras.Model, dict[str, list]]:
@@ -220,18 +253,7 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     """
     set_seed(config.seed)
     feed, validation = training_feeds(config, split)
-    callbacks: list[keras.callbacks.Callback] = [timer := _EpochTimer()]
-    if validation is not None:
-        if config.patience:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    patience=config.patience, restore_best_weights=True, start_from_epoch=config.patience_from
-                )
-            )
-        if config.reduce_lr:  # halve the step size when validation loss stalls
-            callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3, min_lr=1e-5))
-    if config.ema:  # validate, early-stop and keep an exponential moving average of the weights
-        callbacks.insert(1, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+    callbacks = [timer := _EpochTimer(), *training_callbacks(config, validated=validation is not None)]
     model = compile_for_training(build_model(config.preset, **config.model), config)
     with c_stderr_silenced():
         fit = model.fit(

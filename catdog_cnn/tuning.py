@@ -20,7 +20,7 @@ import keras_tuner as kt
 from .config import EVAL_BATCH_SIZE, SEED, SEGMENT
 from .data import Split
 from .model import build_model, multiply_adds
-from .train import TrainConfig, compile_for_training, recipe, set_seed, training_feeds
+from .train import TrainConfig, compile_for_training, recipe, set_seed, training_callbacks, training_feeds
 
 __all__ = ["layers_for_stride", "tune", "FINAL_STEPS"]
 
@@ -38,18 +38,23 @@ def layers_for_stride(stride: int, *, input_length: int = SEGMENT, final_steps: 
 
 
 class _Timer(keras.callbacks.Callback):
-    def __init__(self, log: list[float]) -> None:
+    """Appends one list of epoch durations per training run to ``log``."""
+
+    def __init__(self, log: list[list[float]]) -> None:
         super().__init__()
         self.log = log
 
     def __deepcopy__(self, memo: dict) -> _Timer:
         return self  # KerasTuner copies callbacks per execution; all copies must share one log
 
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.log.append([])
+
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.log.append(time.perf_counter() - self._start)
+        self.log[-1].append(time.perf_counter() - self._start)
 
 
 def tune(
@@ -77,7 +82,10 @@ def tune(
     -------
     list of dict
         One row per combination: the knobs, ``n_layers``, ``params``, ``macs``,
-        ``val_accuracy`` (best epoch, mean over seeds) and ``seconds_per_epoch``.
+        ``val_accuracy`` (best epoch, mean over seeds), ``epochs_run`` (mean over
+        seeds; fewer than ``config.epochs`` when early stopping ends a run) and
+        ``seconds_per_epoch``. The recipe's callbacks (see
+        :func:`~catdog_cnn.train.training_callbacks`) are used as in training.
     """
     config = config or recipe("original")
     set_seed(config.seed if config.seed is not None else SEED)
@@ -98,14 +106,14 @@ def tune(
         project_name="grid",
         overwrite=True,
     )
-    timer_log: list[float] = []
+    timer_log: list[list[float]] = []
     tuner.search(
         feed,
         validation_data=validation,
         validation_batch_size=EVAL_BATCH_SIZE,
         epochs=config.epochs,
         verbose=0,
-        callbacks=[_Timer(timer_log)],
+        callbacks=[_Timer(timer_log), *training_callbacks(config, validated=validation is not None)],
     )
     rows = []
     for trial in tuner.oracle.trials.values():
@@ -120,8 +128,8 @@ def tune(
                 "val_accuracy": trial.score,
             }
         )
-    per_trial = config.epochs * seeds
-    for i, row in enumerate(rows):  # trials ran in this order, each for per_trial epochs
-        chunk = timer_log[i * per_trial : (i + 1) * per_trial]
-        row["seconds_per_epoch"] = sum(chunk) / len(chunk)
+    for i, row in enumerate(rows):  # trials ran in this order, each ``seeds`` times
+        epochs = [seconds for run in timer_log[i * seeds : (i + 1) * seeds] for seconds in run]
+        row["epochs_run"] = len(epochs) / seeds
+        row["seconds_per_epoch"] = sum(epochs) / len(epochs)
     return sorted(rows, key=lambda r: -r["val_accuracy"])

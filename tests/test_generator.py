@@ -64,6 +64,21 @@ def test_same_seed_same_batches(synthetic_clips):
     np.testing.assert_array_equal(fixed[0][0], first)
 
 
+def test_file_balance_gives_a_short_file_as_many_windows_as_a_long_one(rng):
+    # the short cat file is positive, the long one negative: a window's first sample names its file
+    short, long = np.full(int(1.2 * 16000), 0.5, np.float32), np.full(10 * 16000, -0.5, np.float32)
+    dog = Clip("dog.wav", 1, np.full(2 * 16000, 0.5, np.float32))
+    clips = [Clip("short.wav", 0, short), Clip("long.wav", 0, long), dog]
+    shares = {}
+    for balance in ("offset", "file"):
+        x, y = WindowSampler(clips, threshold=0.1, balance=balance).batch(rng, 4000)
+        shares[balance] = float(np.mean(x[y == 0, 0, 0] > 0))
+    assert shares["offset"] == pytest.approx(19200 / 163201, abs=0.03)  # the short file's share of all offsets
+    assert shares["file"] == pytest.approx(0.5, abs=0.04)
+    with pytest.raises(CatDogError, match="balance must be one of"):
+        WindowSampler(clips, balance="clip")
+
+
 def test_unreachable_threshold_raises_instead_of_looping(synthetic_clips):
     quiet_dogs = [c if c.label == 0 else Clip(c.name, 1, np.zeros(20000, np.float32)) for c in synthetic_clips]
     with pytest.raises(CatDogError, match="no dog window reaches"):

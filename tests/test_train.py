@@ -1,5 +1,6 @@
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -41,6 +42,28 @@ def test_cosine_schedule_falls_to_zero_over_the_run():
     assert rates == pytest.approx([0.01, 0.005, 0.0], abs=1e-7)
     with pytest.raises(CatDogError, match="one learning-rate schedule"):
         compile_for_training(build_model(), recipe("original", cosine=True, reduce_lr=True))
+
+
+def test_weight_decay_shrinks_weights_that_get_no_gradient():
+    kernels = {}
+    for decay in (0.0, 0.05):
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")])
+        compile_for_training(model, recipe("original", weight_decay=decay, learning_rate=0.01, steps_per_epoch=1))
+        model.fit(np.zeros((8, 1)), np.zeros(8), batch_size=8, verbose=0)  # zero input: zero gradient
+        kernels[decay] = float(model.get_weights()[0][0, 0])
+    assert kernels[0.0] == 1.0
+    assert kernels[0.05] == pytest.approx(1 - 0.01 * 0.05)  # one step, decoupled from the gradient
+
+
+def test_label_smoothing_penalises_a_certain_right_answer():
+    losses = {}
+    for smoothing in (0.0, 0.1):
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.set_weights([np.zeros((1, 1)), np.array([12.0])])  # p(dog) = 0.999994 for every input
+        compile_for_training(model, recipe("original", label_smoothing=smoothing))
+        losses[smoothing] = model.evaluate(np.zeros((8, 1)), np.ones(8), verbose=0)[0]
+    assert losses[0.0] < 1e-4
+    assert losses[0.1] > 0.5  # the target is 0.95, not 1
 
 
 def test_recipe_rejects_unknown_names():

@@ -1,5 +1,7 @@
-from catdog_cnn.data import Split
-from catdog_cnn.train import recipe
+import keras
+
+from catdog_cnn.data import Clip, Split
+from catdog_cnn.train import recipe, training_callbacks
 from catdog_cnn.tuning import layers_for_stride, tune
 
 
@@ -17,9 +19,28 @@ def test_tune_scores_every_combination_on_validation(synthetic_clips, tmp_path):
     assert len(rows) == 4
     assert {(r["kernel_size"], r["strides"]) for r in rows} == {(3, 2), (3, 3), (4, 2), (4, 3)}
     for r in rows:
-        assert 0 <= r["val_accuracy"] <= 1 and r["seconds_per_epoch"] > 0
+        assert 0 <= r["val_accuracy"] <= 1 and r["seconds_per_epoch"] > 0 and r["epochs_run"] == 1
         assert r["n_layers"] == (10 if r["strides"] == 2 else 6)
     assert rows == sorted(rows, key=lambda r: -r["val_accuracy"])
     by_knobs = {(r["kernel_size"], r["strides"]): r for r in rows}
     assert by_knobs[(4, 2)]["params"] == 4151
     assert by_knobs[(3, 3)]["macs"] < by_knobs[(3, 2)]["macs"]
+
+
+def test_tune_stops_early_as_training_does(synthetic_clips, tmp_path):
+    # validation clips carry the opposite labels, so validation loss rises as the network learns
+    flipped = [Clip(c.name, 1 - c.label, c.audio) for c in synthetic_clips]
+    split = Split(train=synthetic_clips, validation=flipped, test=[], dropped=[])
+    config = recipe(
+        "original", epochs=6, steps_per_epoch=3, validation_steps=2, batch_size=8, learning_rate=0.01, patience=1
+    )
+    rows = tune(split, {"kernel_size": [3]}, config=config, seeds=2, directory=str(tmp_path))
+    assert rows[0]["epochs_run"] < 6
+
+
+def test_training_callbacks_put_the_weight_average_first():
+    config = recipe("m5")
+    kinds = [type(c) for c in training_callbacks(config)]
+    assert kinds == [keras.callbacks.SwapEMAWeights, keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau]
+    assert [type(c) for c in training_callbacks(config, validated=False)] == [keras.callbacks.SwapEMAWeights]
+    assert training_callbacks(recipe("original")) == []
