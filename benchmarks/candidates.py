@@ -1,10 +1,15 @@
 """Changes to the m5 recipe, each scored over three seeds on validation files.
 
 Usage: python benchmarks/candidates.py [--seeds 0 1 2] [--only N ...] [--out benchmarks/results/candidates.json]
+       python benchmarks/candidates.py --paired FILE ...
 
 A change is adopted into the m5 preset only when it raises mean validation
 accuracy clearly; the test files are not touched. Each seed draws its own
-validation files (20% of the training files, by file, per class).
+validation files (20% of the training files, by file, per class). The closest
+calls were trained with two more seeds:
+python benchmarks/candidates.py --seeds 3 4 --only 8 17 18 20 --out benchmarks/results/candidates-seeds-3-4.json
+and compared over all five seeds, seed by seed, with
+python benchmarks/candidates.py --paired benchmarks/results/candidates*.json
 """
 
 from __future__ import annotations
@@ -14,63 +19,86 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accuracy import FOUR_BLOCKS  # the scripts beside this one
+from accuracy import FOUR_BLOCKS, NO_SPEED  # the scripts beside this one
 from levers import validation_scores
 
 from catdog_cnn.data import load_split
 
 CANDIDATES = [
-    ("m5, four blocks, training windows from 40% of the file's peak", {"model": FOUR_BLOCKS, "threshold": 0.4}),
-    ("m5, four blocks of 40 filters (training windows from 10% of the file's peak)", {"model": FOUR_BLOCKS}),
+    (
+        "m5, four blocks, training windows from 40% of the file's peak",
+        {"model": FOUR_BLOCKS, **NO_SPEED, "threshold": 0.4},
+    ),
+    (
+        "m5, four blocks of 40 filters (training windows from 10% of the file's peak)",
+        {"model": FOUR_BLOCKS, **NO_SPEED},
+    ),
     (
         "four blocks + room reverberation on 30% of training windows (not adopted)",
-        {"model": FOUR_BLOCKS, "reverb_prob": 0.3},
+        {"model": FOUR_BLOCKS, **NO_SPEED, "reverb_prob": 0.3},
     ),
     (
         "four blocks + mixup of training windows and labels, alpha 0.4 (not adopted)",
-        {"model": FOUR_BLOCKS, "mixup_alpha": 0.4},
+        {"model": FOUR_BLOCKS, **NO_SPEED, "mixup_alpha": 0.4},
     ),
     (
         "four blocks without log compression after the first (not adopted)",
-        {"model": FOUR_BLOCKS | {"log_compress": False}},
+        {**NO_SPEED, "model": FOUR_BLOCKS | {"log_compress": False}},
     ),
     (
         "four blocks with global max pooling instead of the average (not adopted)",
-        {"model": FOUR_BLOCKS | {"global_pool": "max"}},
+        {**NO_SPEED, "model": FOUR_BLOCKS | {"global_pool": "max"}},
     ),
-    ("four blocks with dropout 0.4 instead of 0.2 (not adopted)", {"model": FOUR_BLOCKS | {"dropout": 0.4}}),
+    (
+        "four blocks with dropout 0.4 instead of 0.2 (not adopted)",
+        {**NO_SPEED, "model": FOUR_BLOCKS | {"dropout": 0.4}},
+    ),
     (
         "four blocks with 150 steps per epoch instead of 75 (not adopted)",
-        {"model": FOUR_BLOCKS, "steps_per_epoch": 150},
+        {"model": FOUR_BLOCKS, **NO_SPEED, "steps_per_epoch": 150},
     ),
-    ("five blocks of 36 filters (adopted: the m5 preset)", {}),
+    ("five blocks of 36 filters (adopted)", NO_SPEED),
     (
         "four blocks with kernels of 5 and 32 filters (not adopted)",
-        {"model": FOUR_BLOCKS | {"kernel_size": 5, "filters": 32}},
+        {**NO_SPEED, "model": FOUR_BLOCKS | {"kernel_size": 5, "filters": 32}},
     ),
     (
         "four blocks with a 10-ms first kernel and 36 filters (not adopted)",
-        {"model": FOUR_BLOCKS | {"first_kernel_size": 160, "filters": 36}},
+        {**NO_SPEED, "model": FOUR_BLOCKS | {"first_kernel_size": 160, "filters": 36}},
     ),
-    ("six blocks of 32 filters, pooling by 3 (not adopted)", {"model": {"n_layers": 6, "filters": 32, "pool_size": 3}}),
-    ("five blocks with kernels of 5 and 28 filters (not adopted)", {"model": {"kernel_size": 5, "filters": 28}}),
-    ("five blocks without log compression after the first (not adopted)", {"model": {"log_compress": False}}),
+    (
+        "six blocks of 32 filters, pooling by 3 (not adopted)",
+        {**NO_SPEED, "model": {"n_layers": 6, "filters": 32, "pool_size": 3}},
+    ),
+    (
+        "five blocks with kernels of 5 and 28 filters (not adopted)",
+        {**NO_SPEED, "model": {"kernel_size": 5, "filters": 28}},
+    ),
+    (
+        "five blocks without log compression after the first (not adopted)",
+        {**NO_SPEED, "model": {"log_compress": False}},
+    ),
     (
         "six blocks of 26 filters, kernels of 5, pooling by 3 (not adopted)",
-        {"model": {"n_layers": 6, "filters": 26, "kernel_size": 5, "pool_size": 3}},
+        {**NO_SPEED, "model": {"n_layers": 6, "filters": 26, "kernel_size": 5, "pool_size": 3}},
     ),
     (
         "seven blocks of 28 filters, pooling by 3 (not adopted)",
-        {"model": {"n_layers": 7, "filters": 28, "pool_size": 3}},
+        {**NO_SPEED, "model": {"n_layers": 7, "filters": 28, "pool_size": 3}},
     ),
     (
         "five blocks, 30 epochs on a cosine schedule, no early stopping (not adopted)",
-        {"epochs": 30, "cosine": True, "reduce_lr": False, "patience": None},
+        {**NO_SPEED, "epochs": 30, "cosine": True, "reduce_lr": False, "patience": None},
     ),
-    ("five blocks + speed perturbation 0.9-1.1", {"speed": (0.9, 1.1)}),
-    ("five blocks, every training file drawn equally often", {"balance": "file"}),
-    ("five blocks + weight decay 0.05 (decoupled)", {"weight_decay": 0.05}),
-    ("five blocks + label smoothing 0.1", {"label_smoothing": 0.1}),
+    ("five blocks + speed perturbation 0.9-1.1 (adopted: the m5 preset)", {}),
+    ("five blocks, every training file drawn equally often (not adopted)", {"balance": "file", **NO_SPEED}),
+    ("five blocks + weight decay 0.05, decoupled (not adopted)", {"weight_decay": 0.05, **NO_SPEED}),
+    ("five blocks + label smoothing 0.1 (not adopted)", {"label_smoothing": 0.1, **NO_SPEED}),
+    (
+        "five blocks + speed perturbation 0.9-1.1, every training file drawn equally often (not adopted)",
+        {"speed": (0.9, 1.1), "balance": "file"},
+    ),
+    ("five blocks + speed perturbation 0.8-1.25 (not adopted)", {"speed": (0.8, 1.25)}),
 ]
 
 
@@ -96,12 +124,37 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def paired_table(paths: list[Path], reference: str = "five blocks of 36 filters (adopted)") -> str:
+    """Candidates scored in every one of ``paths``, over all their seeds, each seed against ``reference``'s."""
+    merged: dict[str, dict[int, float]] = {}
+    for path in paths:
+        for result in json.loads(path.read_text())["results"]:
+            for row in result["rows"]:
+                merged.setdefault(result["name"], {})[row["seed"]] = row["val_segment_accuracy"]
+    seeds = sorted(merged[reference])
+    lines = [
+        f"| m5 variant (validation windows, seeds {', '.join(map(str, seeds))}) | mean | better than the reference |",
+        "|---|---|---|",
+    ]
+    for name, by_seed in merged.items():
+        if sorted(by_seed) != seeds:
+            continue
+        gain = np.array([by_seed[s] - merged[reference][s] for s in seeds])
+        wins = "" if name == reference else f"{(gain > 0).sum()} of {len(seeds)} seeds, {gain.mean():+.3f}"
+        lines.append(f"| {name} | {np.mean(list(by_seed.values())):.3f} | {wins} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--only", type=int, nargs="+", help="train only these candidates (0-based); keep the others")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "candidates.json")
+    parser.add_argument("--paired", type=Path, nargs="+", help="only print the candidates found in all these files")
     args = parser.parse_args()
+    if args.paired:
+        print(paired_table(args.paired))
+        return
     kept = {}
     if args.only and args.out.is_file():
         kept = {result["name"]: result for result in json.loads(args.out.read_text())["results"]}

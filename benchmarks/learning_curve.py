@@ -3,9 +3,10 @@
 Usage: python benchmarks/learning_curve.py [--seeds 0 1 2] [--fractions 0.5 0.75 1.0]
                                            [--out benchmarks/results/learning_curve.json]
 
-For each seed, the validation files stay as they are and m5 trains on a random
-share of each class's training files (by file); the score is accuracy on every
-1-s window of the validation files. The test files are not touched.
+For each seed, the validation files stay as they are and m5 (as it was before
+speed perturbation) trains on a random share of each class's training files
+(by file); the score is accuracy on every 1-s window of the validation files.
+The test files are not touched.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from levers import validation_scores  # the script beside this one
+from accuracy import NO_SPEED  # the scripts beside this one
+from levers import validation_scores
 
 from catdog_cnn.data import fewer_training_files, load_split
 
@@ -44,7 +46,7 @@ def main() -> None:
         for fraction in args.fractions:
             fewer = fewer_training_files(split, fraction, seed=seed)
             rows.append({"seed": seed, "fraction": fraction, "files": len(fewer.train)})
-            rows[-1] |= validation_scores("m5", {}, seed, fewer)
+            rows[-1] |= validation_scores("m5", NO_SPEED, seed, fewer)  # measured before speed perturbation
             print(f"seed {seed}, {fraction:.0%} of training files: validation {rows[-1]['val_segment_accuracy']:.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"rows": rows, "table": table(rows, args.fractions)}, indent=2))

@@ -5,7 +5,7 @@ Usage: python benchmarks/robustness.py [--seeds 0 1 2] [--runs runs/benchmark] [
 
 The models are the ones benchmarks/accuracy.py trained (run folders under
 --runs; a missing one is trained first). Each test clip is changed by one
-condition of catdog_cnn.robustness (quieter, noise, telephone band, hum, echo),
+condition of catdog_cnn.robustness (quieter, noise, telephone band, hum, echo, pitch),
 then cut into windows and scored exactly as in accuracy.py. Nothing is
 retrained for a condition. Prints mean +- sd over seeds and writes a JSON file;
 with --models, only those models are scored and the others' figures are kept from --out.
@@ -26,7 +26,7 @@ from catdog_cnn.evaluate import evaluate
 from catdog_cnn.robustness import CONDITIONS, perturbed
 from catdog_cnn.train import eval_options, load_run, predictor, recipe, run
 
-CNNS = ("original", "m5, first version", "m5")  # presets or accuracy.py's VARIANTS
+CNNS = ("original", "m5, first version", "m5, no speed perturbation", "m5")  # presets or accuracy.py's VARIANTS
 MODELS = (BASELINE, *CNNS)
 
 

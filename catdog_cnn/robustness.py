@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 
 import numpy as np
 from scipy.signal import butter, resample_poly, sosfilt
@@ -17,7 +18,7 @@ from scipy.signal import butter, resample_poly, sosfilt
 from .config import SAMPLE_RATE, SEED
 from .data import Clip
 
-__all__ = ["quieter", "with_noise", "telephone", "with_hum", "with_echo", "CONDITIONS", "perturbed"]
+__all__ = ["quieter", "with_noise", "telephone", "with_hum", "with_echo", "pitched", "CONDITIONS", "perturbed"]
 
 Perturbation = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -58,6 +59,15 @@ def with_echo(audio: np.ndarray, rng: np.random.Generator, *, seconds: float = 0
     return (wet / (np.abs(wet).max() + 1e-8) * np.abs(audio).max()).astype(np.float32)
 
 
+def pitched(audio: np.ndarray, rng: np.random.Generator, *, factor: float = 1.1) -> np.ndarray:
+    """A higher (``factor`` > 1) or lower voice: every frequency times ``factor``, the clip ``1 / factor`` as long.
+
+    As a smaller or larger animal might sound, or a recording played faster or slower.
+    """
+    ratio = Fraction(factor).limit_denominator(100)
+    return resample_poly(audio, ratio.denominator, ratio.numerator).astype(np.float32)
+
+
 CONDITIONS: dict[str, Perturbation] = {
     "as recorded": lambda audio, rng: audio,
     "20 dB quieter": quieter,
@@ -66,6 +76,8 @@ CONDITIONS: dict[str, Perturbation] = {
     "telephone band (300-4000 Hz)": telephone,
     "50 Hz hum at 10%": with_hum,
     "room echo (0.3 s)": with_echo,
+    "pitch 10% higher": pitched,
+    "pitch 10% lower": lambda audio, rng: pitched(audio, rng, factor=1 / 1.1),
 }
 
 

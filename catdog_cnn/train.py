@@ -109,6 +109,7 @@ RECIPES: dict[str, TrainConfig] = {
         normalization="window",
         threshold=0.1,  # quieter windows too: the test scores every second of a clip
         augment=True,
+        speed=(0.9, 1.1),  # pitch and tempo within 10%, as another animal of the same kind might sound
         band_prob=0.3,
         hum_prob=0.3,
         epochs=40,

@@ -59,8 +59,19 @@ def test_perturbed_is_repeatable_and_leaves_the_clips_alone():
     assert not np.array_equal(a[0].audio, clips[0].audio)
 
 
-def test_every_condition_returns_float32_of_the_same_length(rng):
+@pytest.mark.parametrize("factor", [1.1, 1 / 1.1])
+def test_pitched_scales_every_frequency_and_the_duration(rng, factor):
+    audio = tone(1000, 2.0)
+    out = robustness.pitched(audio, rng, factor=factor)
+    assert len(out) == pytest.approx(len(audio) / factor, abs=1)
+    spectrum = np.abs(np.fft.rfft(out))
+    peak_hz = np.argmax(spectrum) * SAMPLE_RATE / len(out)
+    assert peak_hz == pytest.approx(1000 * factor, abs=2)
+
+
+def test_every_condition_returns_float32_and_only_pitch_changes_the_length(rng):
     audio = tone(700, 1.3)
     for name, condition in robustness.CONDITIONS.items():
         out = condition(audio, rng)
-        assert out.shape == audio.shape and out.dtype == np.float32, name
+        assert out.dtype == np.float32, name
+        assert (len(out) != len(audio)) == name.startswith("pitch"), name

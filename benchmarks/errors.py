@@ -1,0 +1,102 @@
+"""Where m5 goes wrong on the test files: by class, by file length and by window loudness.
+
+Usage: python benchmarks/errors.py [--seeds 0 1 2] [--runs runs/benchmark] [--model m5]
+                                   [--long-seconds 7] [--out benchmarks/results/errors.json]
+
+Scores the models benchmarks/accuracy.py trained (run folders under --runs) on
+every 1-s window of the test files, as accuracy.py does, and splits the windows
+by class, by whether their file is longer than --long-seconds, and by the
+window's peak relative to its file's peak. Also prints how much of each class's
+audio lies in long files in the training, validation and test files, and the
+test files every seed gets wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from accuracy import VARIANTS, run_folder  # the script beside this one
+
+from catdog_cnn.config import SAMPLE_RATE
+from catdog_cnn.data import LABELS, load_split
+from catdog_cnn.generator import evaluation_windows
+from catdog_cnn.train import load_run, predictor
+
+LOUDNESS = ((0.0, 0.1), (0.1, 0.5), (0.5, 1.01))  # window peak / file peak
+
+
+def long_share(clips, long_seconds: float) -> dict[str, float]:
+    """Share of each class's audio that lies in files longer than ``long_seconds``."""
+    shares = {}
+    for label, name in enumerate(LABELS):
+        lengths = np.array([len(c.audio) for c in clips if c.label == label]) / SAMPLE_RATE
+        shares[name] = float(lengths[lengths > long_seconds].sum() / lengths.sum())
+    return shares
+
+
+def window_groups(clips, windows, long_seconds: float) -> dict[str, np.ndarray]:
+    """Boolean masks over ``windows``: class x file length, and class x loudness."""
+    seconds = np.array([len(c.audio) / SAMPLE_RATE for c in clips])[windows.clip]
+    raw = evaluation_windows(clips, normalization="none").x[..., 0]
+    loudness = np.abs(raw).max(axis=1) / np.array([np.abs(c.audio).max() for c in clips])[windows.clip]
+    groups = {}
+    for label, name in enumerate(LABELS):
+        of_class = windows.y == label
+        groups[f"{name}, files up to {long_seconds:g} s"] = of_class & (seconds <= long_seconds)
+        groups[f"{name}, files over {long_seconds:g} s"] = of_class & (seconds > long_seconds)
+        for low, high in LOUDNESS:
+            groups[f"{name}, window peak {low:g}-{min(high, 1):g} of the file's"] = (
+                of_class & (loudness >= low) & (loudness < high)
+            )
+    return groups
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
+    parser.add_argument("--model", default="m5", help="a preset or a VARIANTS name of accuracy.py")
+    parser.add_argument("--long-seconds", type=float, default=7.0)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "errors.json")
+    args = parser.parse_args()
+    if args.model not in VARIANTS and args.model not in ("original", "m5"):
+        parser.error(f"unknown model {args.model!r}")
+    shares, correct, wrong_files = {}, {}, []
+    for seed in args.seeds:
+        split = load_split(seed=seed)
+        for part in ("train", "validation", "test"):
+            shares.setdefault(part, []).append(long_share(getattr(split, part), args.long_seconds))
+        model, config = load_run(run_folder(args.runs, args.model, seed))
+        windows = evaluation_windows(split.test, normalization=config.eval_normalization)
+        p = np.asarray(predictor(model)(windows.x)).ravel()
+        right = (p > 0.5) == windows.y
+        for group, mask in window_groups(split.test, windows, args.long_seconds).items():
+            correct.setdefault(group, {"windows": int(mask.sum()), "accuracy": []})
+            correct[group]["accuracy"].append(float(right[mask].mean()))
+        mean_p = np.bincount(windows.clip, weights=p) / np.bincount(windows.clip)
+        wrong_files.append(
+            {n for n, m, y in zip(windows.names, mean_p, windows.clip_labels, strict=True) if (m > 0.5) != y}
+        )
+    lines = ["| test windows | windows | accuracy |", "|---|---|---|"]
+    for group, row in correct.items():
+        acc = 100 * np.array(row["accuracy"])
+        lines.append(f"| {group} | {row['windows']} | {acc.mean():.1f} ± {acc.std(ddof=1):.1f} |")
+    lines += ["", f"| share of audio in files over {args.long_seconds:g} s | cats | dogs |", "|---|---|---|"]
+    for part, per_seed in shares.items():
+        cells = [f"{100 * np.mean([s[name] for s in per_seed]):.0f}%" for name in LABELS]
+        lines.append(f"| {part} | " + " | ".join(cells) + " |")
+    always_wrong = sorted(set.intersection(*wrong_files))
+    table = "\n".join(lines)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"model": args.model, "seeds": args.seeds, "windows": correct, "long_share": shares}
+    result |= {"wrong_with_every_seed": always_wrong, "table": table}
+    args.out.write_text(json.dumps(result, indent=2))
+    print(table)
+    print("\ntest clips wrong with every seed:", ", ".join(always_wrong) or "none")
+
+
+if __name__ == "__main__":
+    main()
