@@ -20,38 +20,11 @@ from pathlib import Path
 import numpy as np
 from accuracy import VARIANTS, run_folder  # the script beside this one
 
-from catdog_cnn.config import SAMPLE_RATE
+from catdog_cnn.config import LONG_FILE_SECONDS
 from catdog_cnn.data import LABELS, load_split
+from catdog_cnn.evaluate import long_share, window_groups
 from catdog_cnn.generator import evaluation_windows
 from catdog_cnn.train import load_run, predictor
-
-LOUDNESS = ((0.0, 0.1), (0.1, 0.5), (0.5, 1.01))  # window peak / file peak
-
-
-def long_share(clips, long_seconds: float) -> dict[str, float]:
-    """Share of each class's audio that lies in files longer than ``long_seconds``."""
-    shares = {}
-    for label, name in enumerate(LABELS):
-        lengths = np.array([len(c.audio) for c in clips if c.label == label]) / SAMPLE_RATE
-        shares[name] = float(lengths[lengths > long_seconds].sum() / lengths.sum())
-    return shares
-
-
-def window_groups(clips, windows, long_seconds: float) -> dict[str, np.ndarray]:
-    """Boolean masks over ``windows``: class x file length, and class x loudness."""
-    seconds = np.array([len(c.audio) / SAMPLE_RATE for c in clips])[windows.clip]
-    raw = evaluation_windows(clips, normalization="none").x[..., 0]
-    loudness = np.abs(raw).max(axis=1) / np.array([np.abs(c.audio).max() for c in clips])[windows.clip]
-    groups = {}
-    for label, name in enumerate(LABELS):
-        of_class = windows.y == label
-        groups[f"{name}, files up to {long_seconds:g} s"] = of_class & (seconds <= long_seconds)
-        groups[f"{name}, files over {long_seconds:g} s"] = of_class & (seconds > long_seconds)
-        for low, high in LOUDNESS:
-            groups[f"{name}, window peak {low:g}-{min(high, 1):g} of the file's"] = (
-                of_class & (loudness >= low) & (loudness < high)
-            )
-    return groups
 
 
 def main() -> None:
@@ -59,7 +32,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
     parser.add_argument("--model", default="m5", help="a preset or a VARIANTS name of accuracy.py")
-    parser.add_argument("--long-seconds", type=float, default=7.0)
+    parser.add_argument("--long-seconds", type=float, default=LONG_FILE_SECONDS)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "errors.json")
     args = parser.parse_args()
     if args.model not in VARIANTS and args.model not in ("original", "m5"):
@@ -68,12 +41,12 @@ def main() -> None:
     for seed in args.seeds:
         split = load_split(seed=seed)
         for part in ("train", "validation", "test"):
-            shares.setdefault(part, []).append(long_share(getattr(split, part), args.long_seconds))
+            shares.setdefault(part, []).append(long_share(getattr(split, part), long_seconds=args.long_seconds))
         model, config = load_run(run_folder(args.runs, args.model, seed))
         windows = evaluation_windows(split.test, normalization=config.eval_normalization)
         p = np.asarray(predictor(model)(windows.x)).ravel()
         right = (p > 0.5) == windows.y
-        for group, mask in window_groups(split.test, windows, args.long_seconds).items():
+        for group, mask in window_groups(split.test, windows, long_seconds=args.long_seconds).items():
             correct.setdefault(group, {"windows": int(mask.sum()), "accuracy": []})
             correct[group]["accuracy"].append(float(right[mask].mean()))
         mean_p = np.bincount(windows.clip, weights=p) / np.bincount(windows.clip)

@@ -23,6 +23,8 @@ __all__ = [
     "STEPS_PER_EXECUTION",
     "EVAL_BATCH_SIZE",
     "FEED_WORKERS",
+    "LONG_FILE_SECONDS",
+    "LOUDNESS_BINS",
     "DATA_ENV",
     "DATASET_HANDLE",
     "PROJECT_ROOT",
@@ -48,6 +50,8 @@ EPOCHS = 15
 STEPS_PER_EXECUTION = 25  # training steps per call into TensorFlow; the progress bar moves once per call
 EVAL_BATCH_SIZE = 320  # windows per batch when validating and predicting; divides the 1,600 validation windows
 FEED_WORKERS = 2  # threads preparing training batches; more than one also avoids Keras' stall at each epoch start
+LONG_FILE_SECONDS = 7.0  # error analysis: files longer than this count as long recordings
+LOUDNESS_BINS = ((0.0, 0.1), (0.1, 0.5), (0.5, 1.0))  # error analysis: window peak / file peak
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder
 QUICK_ENV = "CATDOG_QUICK"  # "1" makes notebooks run a small, fast version

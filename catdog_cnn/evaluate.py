@@ -11,11 +11,21 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-from .config import PROJECT_ROOT, SEGMENT, CatDogError
+from .config import LONG_FILE_SECONDS, LOUDNESS_BINS, PROJECT_ROOT, SAMPLE_RATE, SEGMENT, CatDogError
 from .data import LABELS, Clip
 from .generator import EvalWindows, evaluation_windows
 
-__all__ = ["roc_auc", "confusion", "clip_votes", "score", "evaluate", "predict_clip", "benchmark_table"]
+__all__ = [
+    "roc_auc",
+    "confusion",
+    "clip_votes",
+    "score",
+    "evaluate",
+    "predict_clip",
+    "window_groups",
+    "long_share",
+    "benchmark_table",
+]
 
 Predictor = Callable[[np.ndarray], np.ndarray]
 BENCHMARK_RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "accuracy.json"
@@ -143,6 +153,52 @@ def predict_clip(
     p = np.asarray(predict(x), dtype=float).ravel()
     p_dog = round(float(p.mean()), 4)  # the label follows the number shown, even within 1e-4 of 0.5
     return {"p_dog": p_dog, "label": LABELS[int(p_dog > 0.5)], "segments": [round(v, 4) for v in p]}
+
+
+def window_groups(
+    clips: list[Clip],
+    windows: EvalWindows,
+    *,
+    long_seconds: float = LONG_FILE_SECONDS,
+    loudness_bins: tuple[tuple[float, float], ...] = LOUDNESS_BINS,
+    sample_rate: int = SAMPLE_RATE,
+) -> dict[str, np.ndarray]:
+    """Split the windows of ``clips`` by class and file length, and by class and loudness.
+
+    ``windows`` must have been cut from ``clips`` with the default hop (see
+    :func:`~catdog_cnn.generator.evaluation_windows`). Loudness is a window's peak
+    over its file's peak; a bin includes its low edge, the last one its high edge too.
+
+    Returns
+    -------
+    dict
+        Group name (e.g. ``"dog, files over 7 s"``, ``"cat, window peak 0-0.1 of the file's"``)
+        -> boolean mask over the windows.
+    """
+    seconds = np.array([len(c.audio) / sample_rate for c in clips])[windows.clip]
+    raw = evaluation_windows(clips, segment=windows.x.shape[1], normalization="none").x[..., 0]
+    file_peak = np.array([np.abs(c.audio).max() for c in clips])[windows.clip]
+    loudness = np.abs(raw).max(axis=1) / np.where(file_peak > 0, file_peak, 1.0)
+    groups = {}
+    for label, name in enumerate(LABELS):
+        of_class = windows.y == label
+        groups[f"{name}, files up to {long_seconds:g} s"] = of_class & (seconds <= long_seconds)
+        groups[f"{name}, files over {long_seconds:g} s"] = of_class & (seconds > long_seconds)
+        for low, high in loudness_bins:
+            upper = loudness <= high if high == loudness_bins[-1][1] else loudness < high
+            groups[f"{name}, window peak {low:g}-{high:g} of the file's"] = of_class & (loudness >= low) & upper
+    return groups
+
+
+def long_share(
+    clips: list[Clip], *, long_seconds: float = LONG_FILE_SECONDS, sample_rate: int = SAMPLE_RATE
+) -> dict[str, float]:
+    """Share of each class's audio (by duration) that lies in files longer than ``long_seconds``."""
+    shares = {}
+    for label, name in enumerate(LABELS):
+        lengths = np.array([len(c.audio) for c in clips if c.label == label]) / sample_rate
+        shares[name] = float(lengths[lengths > long_seconds].sum() / lengths.sum()) if lengths.size else float("nan")
+    return shares
 
 
 def benchmark_table(path: str | os.PathLike = BENCHMARK_RESULTS) -> str:

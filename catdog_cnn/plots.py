@@ -35,6 +35,7 @@ __all__ = [
     "frequency_responses",
     "class_activation",
     "tuning_results",
+    "accuracy_by_group",
 ]
 
 CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
@@ -264,4 +265,25 @@ def tuning_results(rows: list[dict], *, x: str, group: str | None = None, ax: Ax
     ax.set_ylabel("validation accuracy")
     if group:
         ax.legend()
+    return ax
+
+
+def accuracy_by_group(groups: dict[str, dict], *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of mean accuracy (%) per group of windows, with the sd over seeds as error bars.
+
+    ``groups`` maps a name starting with the class ("cat, ...", "dog, ...") to
+    ``{"windows": n, "accuracy": [one value per seed]}``, as ``benchmarks/errors.py``
+    writes them; bars take the class colour and the first group is on top.
+    """
+    ax = _axes(ax, figsize=(7, 0.4 * len(groups) + 1))
+    names = list(groups)
+    accuracy = [100 * np.asarray(groups[n]["accuracy"]) for n in names]
+    colors = [CLASS_COLORS[LABELS.index(n.split(",")[0])] for n in names]
+    rows = np.arange(len(names))[::-1]
+    ax.barh(
+        rows, [a.mean() for a in accuracy], xerr=[a.std(ddof=1) if a.size > 1 else 0 for a in accuracy], color=colors
+    )
+    ax.set_yticks(rows, [f"{n} ({groups[n]['windows']})" for n in names])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("windows right (%), mean and sd over seeds")
     return ax

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from catdog_cnn.evaluate import clip_votes, confusion, evaluate, predict_clip, roc_auc
+from catdog_cnn.data import Clip
+from catdog_cnn.evaluate import clip_votes, confusion, evaluate, long_share, predict_clip, roc_auc, window_groups
+from catdog_cnn.generator import evaluation_windows
 
 
 def test_roc_auc_known_values():
@@ -58,3 +60,22 @@ def test_benchmark_table_reads_the_results_or_says_how_to_make_them(tmp_path):
         benchmark_table(tmp_path / "robustness.json")
     (tmp_path / "a.json").write_text(json.dumps({"table": "| a |"}))
     assert benchmark_table(tmp_path / "a.json") == "| a |"
+
+
+def test_window_groups_split_by_class_file_length_and_loudness():
+    quiet_then_loud = np.concatenate([np.full(16000, 0.05), np.full(16000, 0.3), np.full(16000, 1.0)])
+    clips = [
+        Clip("cat_short.wav", 0, np.full(32000, 0.5, np.float32)),  # 2 s, 2 windows at the file's peak
+        Clip("dog_long.wav", 1, np.tile(quiet_then_loud, 3).astype(np.float32)),  # 9 s, 9 windows
+    ]
+    windows = evaluation_windows(clips)
+    groups = window_groups(clips, windows, long_seconds=7.0)
+    counts = {name: int(mask.sum()) for name, mask in groups.items()}
+    assert counts["cat, files up to 7 s"] == 2 and counts["cat, files over 7 s"] == 0
+    assert counts["dog, files up to 7 s"] == 0 and counts["dog, files over 7 s"] == 9
+    assert counts["cat, window peak 0.5-1 of the file's"] == 2  # the file's peak is its windows' peak
+    assert counts["dog, window peak 0-0.1 of the file's"] == 3
+    assert counts["dog, window peak 0.1-0.5 of the file's"] == 3
+    assert counts["dog, window peak 0.5-1 of the file's"] == 3
+    assert long_share(clips, long_seconds=7.0) == {"cat": 0.0, "dog": 1.0}
+    assert long_share(clips, long_seconds=1.0) == {"cat": 1.0, "dog": 1.0}

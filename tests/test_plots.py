@@ -81,3 +81,18 @@ def test_tuning_results_draws_a_line_per_group():
     assert [line.get_label() for line in ax.lines] == ["strides 2", "strides 3"]
     np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.83, 0.84])
     plt.close("all")
+
+
+def test_accuracy_by_group_draws_one_coloured_bar_per_group():
+    groups = {
+        "cat, files up to 7 s": {"windows": 50, "accuracy": [0.9, 0.94]},
+        "dog, files over 7 s": {"windows": 162, "accuracy": [0.6, 0.7]},
+    }
+    ax = plots.accuracy_by_group(groups)
+    bars = ax.patches
+    assert [round(b.get_width(), 6) for b in bars] == [92.0, 65.0]
+    assert bars[0].get_y() > bars[1].get_y()  # the first group is drawn on top
+    assert bars[0].get_facecolor() != bars[1].get_facecolor()
+    labels = {tick: label.get_text() for tick, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)}
+    assert labels == {1: "cat, files up to 7 s (50)", 0: "dog, files over 7 s (162)"}
+    plt.close("all")
