@@ -22,7 +22,7 @@ from accuracy import VARIANTS, run_folder  # the script beside this one
 
 from catdog_cnn.config import LONG_FILE_SECONDS
 from catdog_cnn.data import LABELS, load_split
-from catdog_cnn.evaluate import long_share, window_groups
+from catdog_cnn.evaluate import clip_votes, long_share, window_groups
 from catdog_cnn.generator import evaluation_windows
 from catdog_cnn.train import load_run, predictor
 
@@ -49,7 +49,7 @@ def main() -> None:
         for group, mask in window_groups(split.test, windows, long_seconds=args.long_seconds).items():
             correct.setdefault(group, {"windows": int(mask.sum()), "accuracy": []})
             correct[group]["accuracy"].append(float(right[mask].mean()))
-        mean_p = np.bincount(windows.clip, weights=p) / np.bincount(windows.clip)
+        mean_p, _ = clip_votes(p, windows.clip, len(windows.names))
         wrong_files.append(
             {n for n, m, y in zip(windows.names, mean_p, windows.clip_labels, strict=True) if (m > 0.5) != y}
         )

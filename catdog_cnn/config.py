@@ -24,7 +24,7 @@ __all__ = [
     "EVAL_BATCH_SIZE",
     "FEED_WORKERS",
     "LONG_FILE_SECONDS",
-    "LOUDNESS_BINS",
+    "LOUDNESS_EDGES",
     "DATA_ENV",
     "DATASET_HANDLE",
     "PROJECT_ROOT",
@@ -51,7 +51,7 @@ STEPS_PER_EXECUTION = 25  # training steps per call into TensorFlow; the progres
 EVAL_BATCH_SIZE = 320  # windows per batch when validating and predicting; divides the 1,600 validation windows
 FEED_WORKERS = 2  # threads preparing training batches; more than one also avoids Keras' stall at each epoch start
 LONG_FILE_SECONDS = 7.0  # error analysis: files longer than this count as long recordings
-LOUDNESS_BINS = ((0.0, 0.1), (0.1, 0.5), (0.5, 1.0))  # error analysis: window peak / file peak
+LOUDNESS_EDGES = (0.0, 0.1, 0.5, 1.0)  # error analysis: bins of window peak / file peak
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder
 QUICK_ENV = "CATDOG_QUICK"  # "1" makes notebooks run a small, fast version

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-from .config import LONG_FILE_SECONDS, LOUDNESS_BINS, PROJECT_ROOT, SAMPLE_RATE, SEGMENT, CatDogError
+from .config import LONG_FILE_SECONDS, LOUDNESS_EDGES, PROJECT_ROOT, SAMPLE_RATE, SEGMENT, CatDogError
 from .data import LABELS, Clip
 from .generator import EvalWindows, evaluation_windows
 
@@ -160,14 +160,15 @@ def window_groups(
     windows: EvalWindows,
     *,
     long_seconds: float = LONG_FILE_SECONDS,
-    loudness_bins: tuple[tuple[float, float], ...] = LOUDNESS_BINS,
+    loudness_edges: tuple[float, ...] = LOUDNESS_EDGES,
     sample_rate: int = SAMPLE_RATE,
 ) -> dict[str, np.ndarray]:
     """Split the windows of ``clips`` by class and file length, and by class and loudness.
 
     ``windows`` must have been cut from ``clips`` with the default hop (see
     :func:`~catdog_cnn.generator.evaluation_windows`). Loudness is a window's peak
-    over its file's peak; a bin includes its low edge, the last one its high edge too.
+    over its file's peak, binned by ``loudness_edges``; a bin includes its low edge,
+    the last one its high edge too.
 
     Returns
     -------
@@ -179,14 +180,14 @@ def window_groups(
     raw = evaluation_windows(clips, segment=windows.x.shape[1], normalization="none").x[..., 0]
     file_peak = np.array([np.abs(c.audio).max() for c in clips])[windows.clip]
     loudness = np.abs(raw).max(axis=1) / np.where(file_peak > 0, file_peak, 1.0)
+    loudness_bin = np.searchsorted(loudness_edges[1:-1], loudness, side="right")
     groups = {}
     for label, name in enumerate(LABELS):
         of_class = windows.y == label
         groups[f"{name}, files up to {long_seconds:g} s"] = of_class & (seconds <= long_seconds)
         groups[f"{name}, files over {long_seconds:g} s"] = of_class & (seconds > long_seconds)
-        for low, high in loudness_bins:
-            upper = loudness <= high if high == loudness_bins[-1][1] else loudness < high
-            groups[f"{name}, window peak {low:g}-{high:g} of the file's"] = of_class & (loudness >= low) & upper
+        for i, (low, high) in enumerate(zip(loudness_edges[:-1], loudness_edges[1:], strict=True)):
+            groups[f"{name}, window peak {low:g}-{high:g} of the file's"] = of_class & (loudness_bin == i)
     return groups
 
 

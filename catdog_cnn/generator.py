@@ -258,12 +258,13 @@ class WindowSampler:
         self.normalization = normalization
         self.augmentation = augmentation
         self.balance = balance
-        self.streams, self.offsets, self.file_starts, self.cumulative = [], [], [], []
+        self.streams, self.offsets, self.cumulative = [], [], []
+        file_starts = []  # per class: where each file begins in the class's stream
         for label, name in enumerate(LABELS):
             parts = [_file_scaled(c.audio) if normalization == "window" else c.audio for c in clips if c.label == label]
             if not parts:
                 raise CatDogError(f"no {name} clip to draw training windows from")
-            self.file_starts.append(np.cumsum([0] + [len(p) for p in parts[:-1]]))
+            file_starts.append(np.cumsum([0] + [len(p) for p in parts[:-1]]))
             stream = np.concatenate(parts)
             if len(stream) < segment:
                 stream = np.pad(stream, (0, segment - len(stream)))
@@ -279,7 +280,8 @@ class WindowSampler:
                     "lower the threshold or check that the audio is not silent"
                 )
             self.offsets.append(offsets)
-            self.cumulative.append(_file_balanced_cumulative(offsets, self.file_starts[label]))
+            if balance == "file":  # only then needed: a pass over every offset
+                self.cumulative.append(_file_balanced_cumulative(offsets, file_starts[label]))
 
     def kept_fraction(self) -> list[float]:
         """Fraction of all possible window offsets of each class that pass the threshold."""

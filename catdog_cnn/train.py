@@ -205,12 +205,9 @@ def compile_for_training(model: keras.Model, config: TrainConfig) -> keras.Model
     optimizer = keras.optimizers.Adam(
         learning_rate, weight_decay=config.weight_decay or None, use_ema=config.ema, ema_momentum=0.99
     )
-    loss = "binary_crossentropy"
-    if config.label_smoothing:
-        loss = keras.losses.BinaryCrossentropy(label_smoothing=config.label_smoothing)
     model.compile(
         optimizer=optimizer,
-        loss=loss,
+        loss=keras.losses.BinaryCrossentropy(label_smoothing=config.label_smoothing),
         metrics=["accuracy"],
         steps_per_execution=min(STEPS_PER_EXECUTION, config.steps_per_epoch),
     )
