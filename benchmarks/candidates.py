@@ -99,6 +99,11 @@ CANDIDATES = [
         {"speed": (0.9, 1.1), "balance": "file"},
     ),
     ("five blocks + speed perturbation 0.8-1.25 (not adopted)", {"speed": (0.8, 1.25)}),
+    ("five blocks + speed perturbation, training windows of any loudness (not adopted)", {"threshold": 0.0}),
+    (
+        "five blocks + speed perturbation + another window behind 30% of windows (not adopted)",
+        {"background_prob": 0.3},
+    ),
 ]
 
 

@@ -89,6 +89,12 @@ class Augmentation:
         with exponentially decaying noise whose reverberation time (s, 60 dB of
         decay) is drawn from ``reverb_rt60_s``, mixed with the direct sound at a
         wet/dry ratio (RMS) drawn from ``reverb_wet``.
+    background_prob : float
+        Probability that a window gets another window of the batch (of either
+        class) added quietly behind it, as a second sound in the room; the label
+        stays the first window's.
+    background_snr_db : tuple of float
+        Range of the ratio (dB, RMS) of the window to the added one.
     mixup_alpha : float
         When above 0, :meth:`mix` blends every window with another of the batch,
         labels alike, with a weight drawn from Beta(alpha, alpha) (mixup).
@@ -108,6 +114,8 @@ class Augmentation:
     reverb_prob: float = 0.0
     reverb_rt60_s: tuple[float, float] = (0.2, 1.0)
     reverb_wet: tuple[float, float] = (0.2, 1.0)
+    background_prob: float = 0.0
+    background_snr_db: tuple[float, float] = (5.0, 20.0)
     mixup_alpha: float = 0.0
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -127,7 +135,18 @@ class Augmentation:
             x = self._with_hum(x, rng)
         if self.reverb_prob > 0:
             x = self._reverberant(x, rng)
+        if self.background_prob > 0:
+            x = self._with_background(x, rng)
         return x
+
+    def _with_background(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n = len(x)
+        chosen = rng.random((n, 1)) < self.background_prob
+        partner = x[(np.arange(n) + rng.integers(1, n, size=n)) % n]  # any window but itself
+        snr = rng.uniform(*self.background_snr_db, size=(n, 1))
+        rms = np.sqrt(np.mean(x**2, axis=1, keepdims=True))
+        partner_rms = np.sqrt(np.mean(partner**2, axis=1, keepdims=True)) + 1e-8
+        return (x + partner * (rms / partner_rms * 10 ** (-snr / 20)) * chosen).astype(np.float32)
 
     def _band_limited(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape

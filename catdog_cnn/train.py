@@ -56,7 +56,7 @@ class TrainConfig:
     ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
     ``normalization``, ``threshold`` and ``balance`` the training windows; ``augment`` turns on
     :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``,
-    ``hum_prob``, ``reverb_prob`` and ``mixup_alpha`` passed to it; ``eval_normalization``
+    ``hum_prob``, ``reverb_prob``, ``background_prob`` and ``mixup_alpha`` passed to it; ``eval_normalization``
     how validation/test windows are scaled and ``eval_min_peak`` which of them are
     kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
     on validation loss (the best epoch's weights are kept), counting only epochs from
@@ -84,6 +84,7 @@ class TrainConfig:
     band_prob: float = 0.0
     hum_prob: float = 0.0
     reverb_prob: float = 0.0
+    background_prob: float = 0.0
     mixup_alpha: float = 0.0
     epochs: int = EPOCHS
     steps_per_epoch: int = STEPS_PER_EPOCH
@@ -166,6 +167,7 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
             band_prob=config.band_prob,
             hum_prob=config.hum_prob,
             reverb_prob=config.reverb_prob,
+            background_prob=config.background_prob,
             mixup_alpha=config.mixup_alpha,
         )
         if config.augment

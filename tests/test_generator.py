@@ -148,13 +148,27 @@ def test_mixup_blends_windows_and_labels_with_the_same_weight(rng):
     assert unchanged[0] is x and unchanged[1] is y
 
 
+def test_background_adds_another_window_of_the_batch_at_the_asked_level():
+    x = np.zeros((4, 16000), np.float32)
+    for i in range(4):
+        x[i, 1000 * i] = 1.0  # a click at a different place in each window
+    aug = Augmentation(noise_prob=0.0, flip_prob=0.0, background_prob=1.0, background_snr_db=(20.0, 20.0))
+    y = aug(x, np.random.default_rng(0))
+    np.testing.assert_allclose(y[np.arange(4), 1000 * np.arange(4)], 1.0)  # each window's own click is kept
+    added = y - x
+    assert np.all(np.count_nonzero(added, axis=1) == 1)  # one other click, behind
+    np.testing.assert_allclose(np.abs(added).max(axis=1), 0.1, rtol=1e-5)  # 20 dB down
+    assert not np.any(added[np.arange(4), 1000 * np.arange(4)])  # from another window, not itself
+
+
 def test_new_augmentations_off_leave_the_batches_as_they_were(rng):
     x = rng.standard_normal((8, 16000)).astype(np.float32)
     plain = Augmentation()(x, np.random.default_rng(3))
-    off = Augmentation(band_prob=0.0, hum_prob=0.0, reverb_prob=0.0)
+    off = Augmentation(band_prob=0.0, hum_prob=0.0, reverb_prob=0.0, background_prob=0.0)
     np.testing.assert_array_equal(off(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(band_prob=1.0)(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(reverb_prob=1.0)(x, np.random.default_rng(3)), plain)
+    assert not np.array_equal(Augmentation(background_prob=1.0)(x, np.random.default_rng(3)), plain)
 
 
 def test_clip_windows_pads_short_clips_and_hops():
