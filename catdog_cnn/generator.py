@@ -189,12 +189,13 @@ class Augmentation:
 
     def _with_hum(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
-        chosen = rng.random((n, 1)) < self.hum_prob
-        freq = rng.choice(np.asarray(self.hum_hz), size=(n, 1))
-        level = rng.uniform(*self.hum_level, size=(n, 1)) * np.abs(x).max(axis=1, keepdims=True)
-        phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
-        hum = level * np.sin(2 * np.pi * freq * np.arange(length) / SAMPLE_RATE + phase)
-        return (x + hum * chosen).astype(np.float32)
+        chosen = np.flatnonzero(rng.random(n) < self.hum_prob)
+        freq = rng.choice(np.asarray(self.hum_hz), size=(n, 1))[chosen]
+        level = (rng.uniform(*self.hum_level, size=(n, 1)) * np.abs(x).max(axis=1, keepdims=True))[chosen]
+        phase = rng.uniform(0, 2 * np.pi, size=(n, 1))[chosen]
+        x = x.astype(np.float32)  # a copy: the caller's windows stay as they were
+        x[chosen] = x[chosen] + level * np.sin(2 * np.pi * freq * np.arange(length) / SAMPLE_RATE + phase)
+        return x
 
 
 def _file_scaled(audio: np.ndarray) -> np.ndarray:
