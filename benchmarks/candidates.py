@@ -104,6 +104,10 @@ CANDIDATES = [
         "five blocks + speed perturbation + another window behind 30% of windows (not adopted)",
         {"background_prob": 0.3},
     ),
+    (
+        "m5 with its batch normalization computed by XLA kernels: the same arithmetic, other round-off (not adopted)",
+        {"model": {"batch_norm": "xla"}},
+    ),
 ]
 
 

@@ -5,9 +5,9 @@ Usage: python benchmarks/robustness.py [--seeds 0 1 2] [--runs runs/benchmark] [
 
 The models are the ones benchmarks/accuracy.py trained (run folders under
 --runs; a missing one is trained first). Each test clip is changed by one
-condition of catdog_cnn.robustness (quieter, noise, telephone band, hum, echo, pitch),
-then cut into windows and scored exactly as in accuracy.py. Nothing is
-retrained for a condition. Prints mean +- sd over seeds and writes a JSON file;
+condition of catdog_cnn.robustness (quieter, white or pink noise, telephone
+band or codec, clipping, hum, echo, pitch), then cut into windows and scored
+exactly as in accuracy.py. Nothing is retrained for a condition. Prints mean +- sd over seeds and writes a JSON file;
 with --models, only those models are scored and the others' figures are kept from --out.
 """
 

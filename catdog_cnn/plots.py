@@ -11,6 +11,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import scipy.signal
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -21,6 +22,7 @@ from .data import LABELS, Clip
 __all__ = [
     "save",
     "waveforms",
+    "spectrograms",
     "durations",
     "kept_fraction",
     "window_batch",
@@ -72,6 +74,46 @@ def waveforms(clips: list[Clip], *, seconds: float | None = None, sample_rate: i
         ax.plot(np.arange(len(audio)) / sample_rate, audio, lw=0.5, color=CLASS_COLORS[clip.label])
         ax.set_title(f"{clip.name} (label {clip.label}: {LABELS[clip.label]})", fontsize=10)
         ax.set_ylabel("amplitude")
+    axes[-1, 0].set_xlabel("time (s)")
+    return fig
+
+
+def spectrograms(
+    clips: list[Clip],
+    *,
+    seconds: float | None = None,
+    window: int = 512,
+    floor_db: float = 80.0,
+    sample_rate: int = SAMPLE_RATE,
+) -> Figure:
+    """One row per clip: its power over time and frequency (dB), titled with its name and label.
+
+    Each clip is cut into ``window``-sample Hann windows (75% overlap); every row
+    shows the ``floor_db`` below its own loudest cell, so quiet and loud clips
+    look alike.
+
+    Returns
+    -------
+    Figure
+        With ``len(clips)`` Axes, each holding one image (``ax.images[0]``, the dB values).
+    """
+    fig, axes = plt.subplots(len(clips), 1, figsize=(9, 1.8 * len(clips)), layout="constrained", squeeze=False)
+    for ax, clip in zip(axes[:, 0], clips, strict=True):
+        audio = clip.audio if seconds is None else clip.audio[: int(seconds * sample_rate)]
+        freqs, times, power = scipy.signal.spectrogram(
+            audio, sample_rate, window="hann", nperseg=window, noverlap=3 * window // 4
+        )
+        db = 10 * np.log10(power + 1e-20)
+        ax.imshow(
+            db,
+            origin="lower",
+            aspect="auto",
+            extent=(times[0], times[-1], freqs[0] / 1000, freqs[-1] / 1000),
+            vmin=db.max() - floor_db,
+            vmax=db.max(),
+        )
+        ax.set_title(f"{clip.name} (label {clip.label}: {LABELS[clip.label]})", fontsize=10)
+        ax.set_ylabel("kHz")
     axes[-1, 0].set_xlabel("time (s)")
     return fig
 

@@ -18,7 +18,18 @@ from scipy.signal import butter, resample_poly, sosfilt
 from .config import SAMPLE_RATE, SEED
 from .data import Clip
 
-__all__ = ["quieter", "with_noise", "telephone", "with_hum", "with_echo", "pitched", "CONDITIONS", "perturbed"]
+__all__ = [
+    "quieter",
+    "with_noise",
+    "telephone",
+    "mu_law",
+    "clipped",
+    "with_hum",
+    "with_echo",
+    "pitched",
+    "CONDITIONS",
+    "perturbed",
+]
 
 Perturbation = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -28,10 +39,26 @@ def quieter(audio: np.ndarray, rng: np.random.Generator, *, gain_db: float = -20
     return (audio * 10 ** (gain_db / 20)).astype(np.float32)
 
 
-def with_noise(audio: np.ndarray, rng: np.random.Generator, *, snr_db: float = 10.0) -> np.ndarray:
-    """White background noise at ``snr_db`` dB below the clip's RMS."""
+def with_noise(
+    audio: np.ndarray, rng: np.random.Generator, *, snr_db: float = 10.0, color: str = "white"
+) -> np.ndarray:
+    """Background noise at ``snr_db`` dB below the clip's RMS.
+
+    ``color="white"`` has the same power at every frequency (hiss);
+    ``color="pink"`` the same power in every octave (power falling as 1/f), more
+    like the rumble of a street or a fan.
+    """
+    noise = rng.standard_normal(audio.shape)
+    if color == "pink":
+        freqs = np.fft.rfftfreq(len(audio))
+        shape = np.zeros_like(freqs)
+        shape[1:] = 1 / np.sqrt(freqs[1:])  # amplitude 1/sqrt(f): power 1/f, no DC
+        noise = np.fft.irfft(np.fft.rfft(noise) * shape, n=len(audio))
+        noise /= np.sqrt(np.mean(noise**2)) + 1e-12  # unit power, as white noise has
+    elif color != "white":
+        raise ValueError(f"color must be 'white' or 'pink', not {color!r}")
     rms = np.sqrt(np.mean(audio**2)) + 1e-8
-    noise = rng.standard_normal(audio.shape) * rms * 10 ** (-snr_db / 20)
+    noise = noise * rms * 10 ** (-snr_db / 20)
     return np.clip(audio + noise, -1, 1).astype(np.float32)
 
 
@@ -40,6 +67,28 @@ def telephone(audio: np.ndarray, rng: np.random.Generator, *, rate: int = 8000, 
     narrow = resample_poly(resample_poly(audio, rate, SAMPLE_RATE), SAMPLE_RATE, rate)[: len(audio)]
     sos = butter(4, low_hz, btype="highpass", fs=SAMPLE_RATE, output="sos")
     return sosfilt(sos, narrow).astype(np.float32)
+
+
+def mu_law(
+    audio: np.ndarray, rng: np.random.Generator, *, rate: int = 8000, bits: int = 8, mu: float = 255.0
+) -> np.ndarray:
+    """A telephone codec like G.711: ``rate`` Hz, each sample kept in ``bits`` bits on a mu-law scale.
+
+    The mu-law scale spends its levels on quiet samples, as the codec does, so
+    loud sounds keep about the same relative precision as quiet ones.
+    """
+    narrow = np.clip(resample_poly(audio, rate, SAMPLE_RATE), -1, 1)
+    companded = np.sign(narrow) * np.log1p(mu * np.abs(narrow)) / np.log1p(mu)
+    steps = 2 ** (bits - 1)
+    quantized = np.round(companded * steps) / steps
+    expanded = np.sign(quantized) * np.expm1(np.abs(quantized) * np.log1p(mu)) / mu
+    return resample_poly(expanded, SAMPLE_RATE, rate)[: len(audio)].astype(np.float32)
+
+
+def clipped(audio: np.ndarray, rng: np.random.Generator, *, level: float = 0.3) -> np.ndarray:
+    """An overdriven microphone or recorder: every sample beyond ``level`` of the clip's peak is cut off there."""
+    limit = level * np.abs(audio).max()
+    return np.clip(audio, -limit, limit).astype(np.float32)
 
 
 def with_hum(audio: np.ndarray, rng: np.random.Generator, *, freq: float = 50.0, level: float = 0.1) -> np.ndarray:
@@ -73,7 +122,10 @@ CONDITIONS: dict[str, Perturbation] = {
     "20 dB quieter": quieter,
     "white noise, SNR 20 dB": lambda audio, rng: with_noise(audio, rng, snr_db=20.0),
     "white noise, SNR 10 dB": with_noise,
+    "pink noise, SNR 10 dB": lambda audio, rng: with_noise(audio, rng, color="pink"),
     "telephone band (300-4000 Hz)": telephone,
+    "telephone codec (8-bit mu-law, 8 kHz)": mu_law,
+    "clipped at 30% of the peak": clipped,
     "50 Hz hum at 10%": with_hum,
     "room echo (0.3 s)": with_echo,
     "pitch 10% higher": pitched,

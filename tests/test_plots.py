@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from catdog_cnn import plots  # noqa: E402
+from catdog_cnn.data import Clip  # noqa: E402
 
 
 def test_waveforms_draws_one_titled_row_per_clip(synthetic_clips):
@@ -13,6 +14,22 @@ def test_waveforms_draws_one_titled_row_per_clip(synthetic_clips):
     assert fig.axes[0].get_title().startswith("cat_0.wav (label 0")
     assert fig.axes[2].get_title().startswith("dog_barking_0.wav (label 1")
     assert fig.axes[0].lines[0].get_xdata()[-1] < 1.0
+    plt.close(fig)
+
+
+def test_spectrograms_show_a_tone_at_its_frequency(synthetic_clips):
+    t = np.arange(32000) / 16000
+    tone = Clip("dog_barking_9.wav", 1, (0.5 * np.sin(2 * np.pi * 2000 * t)).astype(np.float32))
+    fig = plots.spectrograms([synthetic_clips[0], tone], seconds=1.5)
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_title() == "dog_barking_9.wav (label 1: dog)"
+    image = fig.axes[1].images[0]
+    db = np.asarray(image.get_array())
+    (left, right, bottom, top) = image.get_extent()
+    assert right <= 1.5 and (bottom, top) == (0.0, 8.0)
+    loudest_khz = bottom + (top - bottom) * db.mean(axis=1).argmax() / (db.shape[0] - 1)
+    assert abs(loudest_khz - 2.0) < 0.05  # the row of the tone's frequency
+    assert np.isclose(image.get_clim()[1] - image.get_clim()[0], 80.0, atol=1e-4)  # the asked range below the peak
     plt.close(fig)
 
 

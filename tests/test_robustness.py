@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy.signal import resample_poly
 
 from catdog_cnn import robustness
 from catdog_cnn.config import SAMPLE_RATE
@@ -30,6 +31,38 @@ def test_telephone_keeps_only_the_voice_band(rng, freq, passes):
     assert out.shape == audio.shape and out.dtype == np.float32
     loss = level_db(audio[4000:]) - level_db(out[4000:])
     assert (loss < 3) if passes else (loss > 15)
+
+
+def test_pink_noise_has_the_asked_snr_and_equal_power_per_octave(rng):
+    audio = tone(440, 4.0, amplitude=0.3)
+    noise = robustness.with_noise(audio, rng, snr_db=10.0, color="pink") - audio
+    assert level_db(audio) - level_db(noise) == pytest.approx(10.0, abs=0.3)
+    power = np.abs(np.fft.rfft(noise)) ** 2
+    freqs = np.fft.rfftfreq(len(noise), 1 / SAMPLE_RATE)
+    octaves = [power[(freqs >= f) & (freqs < 2 * f)].sum() for f in (125, 500, 2000)]
+    assert max(octaves) / min(octaves) < 1.5  # white noise: 16 times more in the top octave than the bottom
+    with pytest.raises(ValueError, match="pink"):
+        robustness.with_noise(audio, rng, color="blue")
+
+
+def test_mu_law_keeps_loud_and_quiet_sounds_with_the_same_precision(rng):
+    voice = resample_poly(rng.standard_normal(16000), 1, 4)  # noise with nothing above 2 kHz, at 4 kHz
+    voice = resample_poly(voice, 4, 1)[:16000] / np.abs(voice).max()
+    for peak in (0.9, 0.1):  # loud and 20 dB quieter
+        audio = (peak * voice).astype(np.float32)
+        error = robustness.mu_law(audio, rng) - audio
+        assert 33 < level_db(audio[200:-200]) - level_db(error[200:-200]) < 42, peak  # 8 bits: about 37 dB
+    fine = robustness.mu_law(voice.astype(np.float32), rng, bits=16) - voice
+    assert level_db(voice[200:-200]) - level_db(fine[200:-200]) > 50  # what is left is the resampling's trace
+    assert np.abs(robustness.mu_law(tone(6000, 1.0), rng)[200:-200]).max() < 1e-3  # nothing above 4 kHz passes
+
+
+def test_clipped_cuts_the_peaks_and_keeps_the_rest(rng):
+    audio = tone(300, 1.0, amplitude=0.8)
+    out = robustness.clipped(audio, rng, level=0.3)
+    assert np.abs(out).max() == pytest.approx(0.24, rel=1e-6)
+    quiet = np.abs(audio) < 0.24
+    assert np.array_equal(out[quiet], audio[quiet])
 
 
 def test_hum_adds_energy_at_50_hz(rng):
