@@ -141,6 +141,8 @@ class Augmentation:
 
     def _with_background(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n = len(x)
+        if n < 2:  # no other window to add
+            return x
         chosen = rng.random((n, 1)) < self.background_prob
         partner = x[(np.arange(n) + rng.integers(1, n, size=n)) % n]  # any window but itself
         snr = rng.uniform(*self.background_snr_db, size=(n, 1))

@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.signal import butter, resample_poly, sosfilt
 
-from .config import SAMPLE_RATE, SEED
+from .config import SAMPLE_RATE, SEED, CatDogError
 from .data import Clip
 
 __all__ = [
@@ -56,7 +56,7 @@ def with_noise(
         noise = np.fft.irfft(np.fft.rfft(noise) * shape, n=len(audio))
         noise /= np.sqrt(np.mean(noise**2)) + 1e-12  # unit power, as white noise has
     elif color != "white":
-        raise ValueError(f"color must be 'white' or 'pink', not {color!r}")
+        raise CatDogError(f"noise color must be 'white' or 'pink', not {color!r}")
     rms = np.sqrt(np.mean(audio**2)) + 1e-8
     noise = noise * rms * 10 ** (-snr_db / 20)
     return np.clip(audio + noise, -1, 1).astype(np.float32)

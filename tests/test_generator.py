@@ -159,6 +159,7 @@ def test_background_adds_another_window_of_the_batch_at_the_asked_level():
     assert np.all(np.count_nonzero(added, axis=1) == 1)  # one other click, behind
     np.testing.assert_allclose(np.abs(added).max(axis=1), 0.1, rtol=1e-5)  # 20 dB down
     assert not np.any(added[np.arange(4), 1000 * np.arange(4)])  # from another window, not itself
+    assert np.array_equal(aug(x[:1], np.random.default_rng(0)), x[:1])  # a lone window has no other to add
 
 
 def test_new_augmentations_off_leave_the_batches_as_they_were(rng):

@@ -3,7 +3,7 @@ import pytest
 from scipy.signal import resample_poly
 
 from catdog_cnn import robustness
-from catdog_cnn.config import SAMPLE_RATE
+from catdog_cnn.config import SAMPLE_RATE, CatDogError
 from catdog_cnn.data import Clip
 from conftest import tone
 
@@ -41,7 +41,7 @@ def test_pink_noise_has_the_asked_snr_and_equal_power_per_octave(rng):
     freqs = np.fft.rfftfreq(len(noise), 1 / SAMPLE_RATE)
     octaves = [power[(freqs >= f) & (freqs < 2 * f)].sum() for f in (125, 500, 2000)]
     assert max(octaves) / min(octaves) < 1.5  # white noise: 16 times more in the top octave than the bottom
-    with pytest.raises(ValueError, match="pink"):
+    with pytest.raises(CatDogError, match="pink"):
         robustness.with_noise(audio, rng, color="blue")
 
 
