@@ -108,6 +108,14 @@ CANDIDATES = [
         "m5 with its batch normalization computed by XLA kernels: the same arithmetic, other round-off (not adopted)",
         {"model": {"batch_norm": "xla"}},
     ),
+    (
+        "five blocks of 52 filters, separable kernels of 9 after the first, as in MatchboxNet (not adopted)",
+        {"model": {"separable": True, "kernel_size": 9, "filters": 52}},
+    ),
+    (
+        "six blocks of 48 filters, separable kernels of 9 after the first, pooling by 3 (not adopted)",
+        {"model": {"separable": True, "kernel_size": 9, "filters": 48, "n_layers": 6, "pool_size": 3}},
+    ),
 ]
 
 

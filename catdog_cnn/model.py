@@ -38,6 +38,7 @@ ORIGINAL: dict[str, Any] = {
     "dropout": 0.0,
     "log_compress": False,  # log(1 + x) after the first block, as a spectrogram's log
     "batch_norm": "keras",  # "xla": the same normalization computed by XLA-compiled kernels
+    "separable": False,  # blocks after the first: a filter per channel over time, then a 1x1 mix of channels
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -176,7 +177,10 @@ def build_model(preset: str = "original", **overrides: Any) -> keras.Model:
         ``strides``, ``first_filters``, ``first_kernel_size``, ``first_strides``,
         ``padding``, ``pool_size``, ``global_pool`` ("avg" or "max"), ``dropout``,
         ``log_compress``, ``batch_norm`` ("keras" or "xla", see
-        :class:`XLABatchNormalization`), ``input_length``.
+        :class:`XLABatchNormalization`), ``separable`` (blocks after the first
+        as ``SeparableConv1D``: each channel filtered over time on its own, then
+        mixed by a 1 x 1 convolution; far fewer weights for a long kernel),
+        ``input_length``.
 
     Returns
     -------
@@ -188,7 +192,8 @@ def build_model(preset: str = "original", **overrides: Any) -> keras.Model:
     x = inputs
     for i in range(1, cfg["n_layers"] + 1):
         first = i == 1
-        x = layers.Conv1D(
+        conv = layers.SeparableConv1D if cfg["separable"] and not first else layers.Conv1D
+        x = conv(
             (cfg["first_filters"] if first and cfg["first_filters"] else cfg["filters"]),
             (cfg["first_kernel_size"] if first and cfg["first_kernel_size"] else cfg["kernel_size"]),
             strides=(cfg["first_strides"] if first and cfg["first_strides"] else cfg["strides"]),
@@ -243,6 +248,10 @@ def multiply_adds(model: keras.Model) -> int:
         if isinstance(layer, layers.Conv1D):
             length, filters = layer.output.shape[1], layer.output.shape[2]
             total += length * filters * math.prod(layer.kernel.shape[:2])
+        elif isinstance(layer, layers.SeparableConv1D):
+            length, filters = layer.output.shape[1], layer.output.shape[2]
+            k, c_in, _ = layer.depthwise_kernel.shape
+            total += length * c_in * (k + filters)  # the filter per channel, then the 1 x 1 mix
         elif isinstance(layer, layers.Dense):
             total += math.prod(layer.kernel.shape)
     return total
@@ -262,6 +271,13 @@ def explain_params(model: keras.Model) -> list[str]:
             k, c_in, f = layer.kernel.shape
             lines.append(
                 f"{layer.name}: {k} (kernel) x {c_in} (inputs) x {f} (filters) + {f} (biases) = {k * c_in * f + f}"
+            )
+        elif isinstance(layer, layers.SeparableConv1D):
+            k, c_in, _ = layer.depthwise_kernel.shape
+            f = layer.pointwise_kernel.shape[-1]
+            lines.append(
+                f"{layer.name}: {k} (kernel) x {c_in} (inputs) + {c_in} (inputs) x {f} (filters) + {f} (biases) "
+                f"= {k * c_in + c_in * f + f}"
             )
         elif isinstance(layer, layers.BatchNormalization):
             f = layer.gamma.shape[0]

@@ -103,6 +103,19 @@ def test_explain_params_adds_up_to_the_model_total():
     assert sum(int(line.split("= ")[1].split()[0]) for line in lines) == model.count_params()
 
 
+def test_separable_blocks_filter_each_channel_then_mix():
+    model = build_model("m5", separable=True, kernel_size=9, filters=52)
+    assert type(model.get_layer("conv_1")).__name__ == "Conv1D"  # the first layer reads the waveform as before
+    assert count_params(model)["conv_2"]["trainable"] == 9 * 52 + 52 * 52 + 52
+    lines = explain_params(model)
+    assert lines[2] == "conv_2: 9 (kernel) x 52 (inputs) + 52 (inputs) x 52 (filters) + 52 (biases) = 3224"
+    assert sum(int(line.split("= ")[1].split()[0]) for line in lines) == model.count_params() < 20_000
+    lengths = [model.get_layer(f"conv_{i}").output.shape[1] for i in range(2, 6)]  # 1000, 250, 62, 15
+    full = build_model("m5", kernel_size=9, filters=52)
+    saved = sum(n * 52 * (9 * 52) - n * 52 * (9 + 52) for n in lengths)  # per step: 9 x 52 x 52 against 52 x (9 + 52)
+    assert multiply_adds(full) - multiply_adds(model) == saved
+
+
 def test_multiply_adds_of_the_original():
     # output lengths halve, rounding up ("same" padding): 8000, 4000, ..., 125, 63, 32, 16
     lengths = [8000, 4000, 2000, 1000, 500, 250, 125, 63, 32, 16]
