@@ -24,19 +24,17 @@ from catdog_cnn.config import LONG_FILE_SECONDS
 from catdog_cnn.data import LABELS, load_split
 from catdog_cnn.evaluate import clip_votes, long_share, window_groups
 from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.train import load_run, predictor
+from catdog_cnn.train import RECIPES, load_run, predictor
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
-    parser.add_argument("--model", default="m5", help="a preset or a VARIANTS name of accuracy.py")
+    parser.add_argument("--model", default="m5", choices=[*RECIPES, *VARIANTS], help="a preset or accuracy.py variant")
     parser.add_argument("--long-seconds", type=float, default=LONG_FILE_SECONDS)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "errors.json")
     args = parser.parse_args()
-    if args.model not in VARIANTS and args.model not in ("original", "m5"):
-        parser.error(f"unknown model {args.model!r}")
     shares, correct, wrong_files = {}, {}, []
     for seed in args.seeds:
         split = load_split(seed=seed)

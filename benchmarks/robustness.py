@@ -7,8 +7,9 @@ The models are the ones benchmarks/accuracy.py trained (run folders under
 --runs; a missing one is trained first). Each test clip is changed by one
 condition of catdog_cnn.robustness (quieter, white or pink noise, telephone
 band or codec, clipping, hum, echo, pitch), then cut into windows and scored
-exactly as in accuracy.py. Nothing is retrained for a condition. Prints mean +- sd over seeds and writes a JSON file;
-with --models, only those models are scored and the others' figures are kept from --out.
+exactly as in accuracy.py. Nothing is retrained for a condition. Prints mean
++- sd over seeds and writes a JSON file; with --models, only those models are
+scored and the others' figures are kept from --out.
 """
 
 from __future__ import annotations

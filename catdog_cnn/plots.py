@@ -60,6 +60,22 @@ def save(fig: Figure, name: str, *, img_dir: str | os.PathLike | None = None) ->
     return path
 
 
+def _clip_rows(
+    clips: list[Clip], *, seconds: float | None, sample_rate: int
+) -> tuple[Figure, list[tuple[Axes, Clip, np.ndarray]]]:
+    """A figure with one row per clip, each titled with the clip's name and label, time along the bottom.
+
+    Returns the figure and, per row, its Axes, the clip and the clip's audio (its first ``seconds``).
+    """
+    fig, axes = plt.subplots(len(clips), 1, figsize=(9, 1.8 * len(clips)), layout="constrained", squeeze=False)
+    rows = []
+    for ax, clip in zip(axes[:, 0], clips, strict=True):
+        ax.set_title(f"{clip.name} (label {clip.label}: {LABELS[clip.label]})", fontsize=10)
+        rows.append((ax, clip, clip.audio if seconds is None else clip.audio[: int(seconds * sample_rate)]))
+    axes[-1, 0].set_xlabel("time (s)")
+    return fig, rows
+
+
 def waveforms(clips: list[Clip], *, seconds: float | None = None, sample_rate: int = SAMPLE_RATE) -> Figure:
     """One row per clip: its waveform over time, titled with its name and label (1 dog, 0 cat).
 
@@ -68,13 +84,10 @@ def waveforms(clips: list[Clip], *, seconds: float | None = None, sample_rate: i
     Figure
         With ``len(clips)`` Axes.
     """
-    fig, axes = plt.subplots(len(clips), 1, figsize=(9, 1.8 * len(clips)), layout="constrained", squeeze=False)
-    for ax, clip in zip(axes[:, 0], clips, strict=True):
-        audio = clip.audio if seconds is None else clip.audio[: int(seconds * sample_rate)]
+    fig, rows = _clip_rows(clips, seconds=seconds, sample_rate=sample_rate)
+    for ax, clip, audio in rows:
         ax.plot(np.arange(len(audio)) / sample_rate, audio, lw=0.5, color=CLASS_COLORS[clip.label])
-        ax.set_title(f"{clip.name} (label {clip.label}: {LABELS[clip.label]})", fontsize=10)
         ax.set_ylabel("amplitude")
-    axes[-1, 0].set_xlabel("time (s)")
     return fig
 
 
@@ -97,9 +110,8 @@ def spectrograms(
     Figure
         With ``len(clips)`` Axes, each holding one image (``ax.images[0]``, the dB values).
     """
-    fig, axes = plt.subplots(len(clips), 1, figsize=(9, 1.8 * len(clips)), layout="constrained", squeeze=False)
-    for ax, clip in zip(axes[:, 0], clips, strict=True):
-        audio = clip.audio if seconds is None else clip.audio[: int(seconds * sample_rate)]
+    fig, rows = _clip_rows(clips, seconds=seconds, sample_rate=sample_rate)
+    for ax, _, audio in rows:
         freqs, times, power = scipy.signal.spectrogram(
             audio, sample_rate, window="hann", nperseg=window, noverlap=3 * window // 4
         )
@@ -112,9 +124,7 @@ def spectrograms(
             vmin=db.max() - floor_db,
             vmax=db.max(),
         )
-        ax.set_title(f"{clip.name} (label {clip.label}: {LABELS[clip.label]})", fontsize=10)
         ax.set_ylabel("kHz")
-    axes[-1, 0].set_xlabel("time (s)")
     return fig
 
 
