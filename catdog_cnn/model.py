@@ -7,15 +7,17 @@ import math
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from .config import SEGMENT, CatDogError
+from .config import SAMPLE_RATE, SEGMENT, CatDogError
 
 __all__ = [
     "PRESETS",
     "BATCH_NORMS",
     "XLABatchNormalization",
+    "SincConv1D",
     "model_config",
     "build_model",
     "count_params",
@@ -39,6 +41,7 @@ ORIGINAL: dict[str, Any] = {
     "log_compress": False,  # log(1 + x) after the first block, as a spectrogram's log
     "batch_norm": "keras",  # "xla": the same normalization computed by XLA-compiled kernels
     "separable": False,  # blocks after the first: a filter per channel over time, then a 1x1 mix of channels
+    "sinc": False,  # first layer: band-pass filters with two learned edges each (SincConv1D)
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -68,6 +71,103 @@ class LogCompression(layers.Layer):
 
     def call(self, x):
         return keras.ops.log1p(x)
+
+
+MIN_LOW_HZ = 30.0  # SincConv1D: lowest low edge of a band
+MIN_BAND_HZ = 50.0  # SincConv1D: narrowest band
+
+
+def mel_bands(
+    filters: int, sample_rate: int = SAMPLE_RATE, low_hz: float = MIN_LOW_HZ
+) -> tuple[np.ndarray, np.ndarray]:
+    """Low edges and widths (Hz) of ``filters`` adjacent bands from ``low_hz`` to Nyquist, evenly spaced in mel."""
+    mel = np.linspace(*(2595 * np.log10(1 + np.array([low_hz, sample_rate / 2]) / 700)), filters + 1)
+    edges = 700 * (10 ** (mel / 2595) - 1)
+    return edges[:-1], np.diff(edges)
+
+
+@keras.saving.register_keras_serializable(package="catdog_cnn")
+class SincConv1D(layers.Layer):
+    """A first layer of band-pass filters, each defined by two learned numbers (SincNet).
+
+    Ravanelli and Bengio's SincNet: filter ``i`` passes frequencies from
+    ``low_hz[i]`` to ``low_hz[i] + band_hz[i]`` (a difference of two sinc
+    low-passes, tapered by a Hamming window). Training moves only the band
+    edges, so the layer has 2 weights per filter instead of ``kernel_size``,
+    and every filter stays a band-pass, readable as a frequency band.
+    The bands start evenly spaced on the mel scale; no bias.
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int,
+        strides: int = 1,
+        padding: str = "same",
+        sample_rate: int = SAMPLE_RATE,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
+        self.padding, self.sample_rate = padding, sample_rate
+
+    def build(self, input_shape):
+        low, band = mel_bands(self.filters, self.sample_rate)
+        self.low_hz = self.add_weight(
+            shape=(self.filters,), initializer=keras.initializers.Constant(low - MIN_LOW_HZ), name="low_hz"
+        )
+        self.band_hz = self.add_weight(  # with 36 or more filters, the narrowest mel band is wider than the minimum
+            shape=(self.filters,),
+            initializer=keras.initializers.Constant(np.maximum(band - MIN_BAND_HZ, 0)),
+            name="band_hz",
+        )
+        n = np.arange(self.kernel_size) - (self.kernel_size - 1) / 2
+        self._t = n / self.sample_rate  # seconds from the kernel's centre
+        self._window = np.hamming(self.kernel_size).astype("float32")
+
+    def band_edges(self):
+        """Low and high edge (Hz) of every band, shape (filters,) each."""
+        ops = keras.ops
+        low = MIN_LOW_HZ + ops.abs(self.low_hz)
+        high = ops.clip(low + MIN_BAND_HZ + ops.abs(self.band_hz), MIN_LOW_HZ, self.sample_rate / 2)
+        return low, high
+
+    @property
+    def kernel(self):
+        """The filters as a Conv1D kernel, shape (kernel_size, 1, filters), each with a pass-band gain near 1."""
+        ops = keras.ops
+        low, high = self.band_edges()
+        t = ops.convert_to_tensor(self._t[:, None], dtype=self.compute_dtype)
+
+        def lowpass(cutoff):  # 2 f sinc(2 f t), with sinc(0) = 1
+            arg = 2 * np.pi * cutoff[None, :] * t
+            safe = ops.where(ops.abs(arg) < 1e-6, ops.ones_like(arg), arg)
+            return 2 * cutoff[None, :] * ops.where(ops.abs(arg) < 1e-6, ops.ones_like(arg), ops.sin(safe) / safe)
+
+        taps = (lowpass(high) - lowpass(low)) * self._window[:, None] / self.sample_rate
+        return ops.expand_dims(taps, 1)
+
+    def call(self, x):
+        return keras.ops.conv(x, self.kernel, strides=self.strides, padding=self.padding)
+
+    def compute_output_shape(self, input_shape):
+        length = input_shape[1]
+        if length is not None:
+            length = (
+                -(-length // self.strides)
+                if self.padding == "same"
+                else (length - self.kernel_size) // self.strides + 1
+            )
+        return (input_shape[0], length, self.filters)
+
+    def get_config(self):
+        return super().get_config() | {
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "sample_rate": self.sample_rate,
+        }
 
 
 def _bn_forward(x, gamma, beta, epsilon):
@@ -180,6 +280,7 @@ def build_model(preset: str = "original", **overrides: Any) -> keras.Model:
         :class:`XLABatchNormalization`), ``separable`` (blocks after the first
         as ``SeparableConv1D``: each channel filtered over time on its own, then
         mixed by a 1 x 1 convolution; far fewer weights for a long kernel),
+        ``sinc`` (a first layer of learned band-pass filters, see :class:`SincConv1D`),
         ``input_length``.
 
     Returns
@@ -193,6 +294,8 @@ def build_model(preset: str = "original", **overrides: Any) -> keras.Model:
     for i in range(1, cfg["n_layers"] + 1):
         first = i == 1
         conv = layers.SeparableConv1D if cfg["separable"] and not first else layers.Conv1D
+        if first and cfg["sinc"]:
+            conv = SincConv1D
         x = conv(
             (cfg["first_filters"] if first and cfg["first_filters"] else cfg["filters"]),
             (cfg["first_kernel_size"] if first and cfg["first_kernel_size"] else cfg["kernel_size"]),
@@ -245,7 +348,7 @@ def multiply_adds(model: keras.Model) -> int:
     """
     total = 0
     for layer in model.layers:
-        if isinstance(layer, layers.Conv1D):
+        if isinstance(layer, (layers.Conv1D, SincConv1D)):
             length, filters = layer.output.shape[1], layer.output.shape[2]
             total += length * filters * math.prod(layer.kernel.shape[:2])
         elif isinstance(layer, layers.SeparableConv1D):
@@ -272,6 +375,8 @@ def explain_params(model: keras.Model) -> list[str]:
             lines.append(
                 f"{layer.name}: {k} (kernel) x {c_in} (inputs) x {f} (filters) + {f} (biases) = {k * c_in * f + f}"
             )
+        elif isinstance(layer, SincConv1D):
+            lines.append(f"{layer.name}: {layer.filters} (filters) x 2 (low edge, band width) = {2 * layer.filters}")
         elif isinstance(layer, layers.SeparableConv1D):
             k, c_in, _ = layer.depthwise_kernel.shape
             f = layer.pointwise_kernel.shape[-1]

@@ -90,8 +90,8 @@ def decision(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = 
 
 
 def first_layer_filters(model: keras.Model) -> np.ndarray:
-    """Kernel of ``conv_1``, shape (kernel_size, filters)."""
-    return np.asarray(model.get_layer("conv_1").get_weights()[0])[:, 0, :]
+    """Kernel of ``conv_1``, shape (kernel_size, filters); a :class:`~catdog_cnn.model.SincConv1D` computes it."""
+    return keras.ops.convert_to_numpy(model.get_layer("conv_1").kernel)[:, 0, :]
 
 
 def frequency_responses(

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from catdog_cnn.config import CatDogError
 from catdog_cnn.model import (
+    SincConv1D,
     XLABatchNormalization,
     build_model,
     count_params,
@@ -114,6 +115,45 @@ def test_separable_blocks_filter_each_channel_then_mix():
     full = build_model("m5", kernel_size=9, filters=52)
     saved = sum(n * 52 * (9 * 52) - n * 52 * (9 + 52) for n in lengths)  # per step: 9 x 52 x 52 against 52 x (9 + 52)
     assert multiply_adds(full) - multiply_adds(model) == saved
+
+
+def test_sinc_first_layer_learns_two_band_edges_per_filter():
+    model = build_model("m5", sinc=True)
+    conv = model.get_layer("conv_1")
+    assert isinstance(conv, SincConv1D) and conv.kernel.shape == (80, 1, 36)
+    assert count_params(model)["conv_1"]["trainable"] == 2 * 36
+    lines = explain_params(model)
+    assert lines[0] == "conv_1: 36 (filters) x 2 (low edge, band width) = 72"
+    assert sum(int(line.split("= ")[1].split()[0]) for line in lines) == model.count_params()
+    assert multiply_adds(model) == multiply_adds(build_model("m5"))  # the same convolution, other weights
+    low, high = (keras.ops.convert_to_numpy(edge) for edge in conv.band_edges())
+    np.testing.assert_allclose(high[:-1], low[1:], rtol=1e-5)  # adjacent bands from 30 Hz to 8 kHz
+    assert low[0] == pytest.approx(30) and high[-1] == pytest.approx(8000)
+    assert np.all(np.diff(high - low) > 0)  # wider and wider, as on the mel scale
+
+
+def test_sinc_filter_passes_its_band_and_stops_the_rest():
+    layer = SincConv1D(8, 401, sample_rate=16_000)
+    layer.build((None, 4000, 1))
+    low, high = (keras.ops.convert_to_numpy(edge) for edge in layer.band_edges())
+    t = np.arange(4000) / 16_000
+    i = 5
+    inside, outside = (low[i] + high[i]) / 2, high[i] + 1500
+    gains = []
+    for freq in (inside, outside):
+        tone = np.sin(2 * np.pi * freq * t).astype("float32")
+        out = keras.ops.convert_to_numpy(layer(tone[None, :, None]))[0, 500:-500, i]
+        gains.append(np.abs(out).max())
+    assert gains[0] == pytest.approx(1, abs=0.1)  # pass-band gain near 1
+    assert gains[1] < 0.01
+
+
+def test_sinc_model_saves_and_loads(tmp_path):
+    model = build_model("m5", sinc=True)
+    model.save(tmp_path / "sinc.keras")
+    again = keras.models.load_model(tmp_path / "sinc.keras")
+    x = np.random.default_rng(0).standard_normal((2, 16_000, 1)).astype("float32")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_multiply_adds_of_the_original():
