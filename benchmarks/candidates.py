@@ -116,11 +116,14 @@ CANDIDATES = [
         "six blocks of 48 filters, separable kernels of 9 after the first, pooling by 3 (not adopted)",
         {"model": {"separable": True, "kernel_size": 9, "filters": 48, "n_layers": 6, "pool_size": 3}},
     ),
-    ("m5 with 128 filters per block, over the 20,000-parameter limit: does size help?", {"model": {"filters": 128}}),
-    ("m5 with 64 filters per block, over the 20,000-parameter limit: does size help?", {"model": {"filters": 64}}),
-    ("m5 with a first layer of 36 band-pass filters with learned edges, as in SincNet", {"model": {"sinc": True}}),
+    ("m5 with 128 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 128}}),
+    ("m5 with 64 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 64}}),
     (
-        "m5 with a first layer of 36 band-pass filters with learned edges, 251 taps (16 ms) as in SincNet",
+        "m5 with 36 learned band-pass filters of 80 taps (5 ms) as first layer, as in SincNet (not adopted)",
+        {"model": {"sinc": True}},
+    ),
+    (
+        "m5 with 36 learned band-pass filters of 251 taps (16 ms) as first layer, as in SincNet (not adopted)",
         {"model": {"sinc": True, "first_kernel_size": 251}},
     ),
 ]

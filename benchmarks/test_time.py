@@ -28,6 +28,12 @@ from catdog_cnn.data import load_split
 from catdog_cnn.generator import evaluation_windows
 from catdog_cnn.train import RECIPES, load_run, predictor
 
+COPIES = (
+    "the window as it is",
+    "mean with its sign flipped",
+    "mean with it rotated by 1/4, 1/2, 3/4",
+    "mean of all five",
+)
 THRESHOLDS = np.round(np.arange(0.05, 0.955, 0.01), 2)
 
 
@@ -35,7 +41,12 @@ def copies(name: str, x: np.ndarray) -> list[np.ndarray]:
     """The copies of windows ``x`` (n, length, 1) whose probabilities ``name`` averages."""
     quarter = x.shape[1] // 4
     rolled = [np.roll(x, k * quarter, axis=1) for k in (1, 2, 3)]
-    return {"as trained": [x], "sign flipped": [x, -x], "rotated": [x, *rolled], "both": [x, -x, *rolled]}[name]
+    return {
+        "the window as it is": [x],
+        "mean with its sign flipped": [x, -x],
+        "mean with it rotated by 1/4, 1/2, 3/4": [x, *rolled],
+        "mean of all five": [x, -x, *rolled],
+    }[name]
 
 
 def main() -> None:
@@ -53,13 +64,13 @@ def main() -> None:
         probabilities = {}
         for part in ("validation", "test"):
             windows = evaluation_windows(getattr(split, part), normalization=config.eval_normalization)
-            for name in ("as trained", "sign flipped", "rotated", "both"):
+            for name in COPIES:
                 p = np.mean([predict(c) for c in copies(name, windows.x)], axis=0)
                 rows.setdefault(name, {}).setdefault(part, []).append(float(((p > 0.5) == windows.y).mean()))
             probabilities[part] = (predict(windows.x), windows.y)
         pv, yv = probabilities["validation"]
         best = THRESHOLDS[np.argmax([((pv > t) == yv).mean() for t in THRESHOLDS])]
-        row = rows.setdefault("threshold chosen on validation", {"threshold": []})
+        row = rows.setdefault("the window as it is, threshold chosen on validation", {"threshold": []})
         row["threshold"].append(float(best))
         for part, (p, y) in probabilities.items():
             row.setdefault(part, []).append(float(((p > best) == y).mean()))
