@@ -62,6 +62,17 @@ def test_frequency_responses_of_known_filters(net):
         conv.set_weights(saved)
 
 
+def test_frequency_responses_of_sinc_filters_peak_in_their_bands():
+    model = build_model("m5", sinc=True, first_kernel_size=401)
+    low, high = (np.asarray(edge) for edge in model.get_layer("conv_1").band_edges())
+    freqs, gain = peel.frequency_responses(model, n_freqs=2048)
+    assert peel.first_layer_filters(model).shape == (401, 36)
+    peaks = freqs[gain.argmax(axis=1)]
+    assert np.all((peaks >= low - 20) & (peaks <= high + 20))  # each filter is loudest in its own band
+    wide = high - low > 4 * 16_000 / 401  # wider than the main lobe of the taps' Hamming window
+    assert wide.sum() > 15 and np.all(gain.max(axis=1)[wide] > -1)  # a pass-band gain near 1 (0 dB)
+
+
 def test_m5_peels_through_pooling_and_log_layers(windows):
     model = build_model("m5", log_compress=True)
     names = peel.peelable_layers(model)
