@@ -28,25 +28,30 @@ from catdog_cnn.data import load_split
 from catdog_cnn.generator import evaluation_windows
 from catdog_cnn.train import RECIPES, load_run, predictor
 
-COPIES = (
-    "the window as it is",
-    "mean with its sign flipped",
-    "mean with it rotated by 1/4, 1/2, 3/4",
-    "mean of all five",
-)
 THRESHOLDS = np.round(np.arange(0.05, 0.955, 0.01), 2)
 
 
-def copies(name: str, x: np.ndarray) -> list[np.ndarray]:
-    """The copies of windows ``x`` (n, length, 1) whose probabilities ``name`` averages."""
-    quarter = x.shape[1] // 4
-    rolled = [np.roll(x, k * quarter, axis=1) for k in (1, 2, 3)]
-    return {
-        "the window as it is": [x],
-        "mean with its sign flipped": [x, -x],
-        "mean with it rotated by 1/4, 1/2, 3/4": [x, *rolled],
-        "mean of all five": [x, -x, *rolled],
-    }[name]
+def rotated(x: np.ndarray) -> list[np.ndarray]:
+    """Windows ``x`` (n, length, 1) rotated by a quarter, a half and three quarters of their length."""
+    return [np.roll(x, k * (x.shape[1] // 4), axis=1) for k in (1, 2, 3)]
+
+
+COPIES = {  # name: the copies of windows x whose probabilities are averaged
+    "the window as it is": lambda x: [x],
+    "mean with its sign flipped": lambda x: [x, -x],
+    "mean with it rotated by 1/4, 1/2, 3/4": lambda x: [x, *rotated(x)],
+    "mean of all five": lambda x: [x, -x, *rotated(x)],
+}
+
+
+def table(rows: dict[str, dict[str, list[float]]], title: str) -> str:
+    """Mean ± sd over seeds of each row's validation and test accuracy, in percent."""
+    lines = [f"| {title} | validation windows | test windows |", "|---|---|---|"]
+    for name, row in rows.items():
+        cells = [f"{100 * np.mean(row[p]):.1f} ± {100 * np.std(row[p], ddof=1):.1f}" for p in ("validation", "test")]
+        label = name + (f" ({', '.join(f'{t:.2f}' for t in row['threshold'])})" if "threshold" in row else "")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -64,8 +69,8 @@ def main() -> None:
         probabilities = {}
         for part in ("validation", "test"):
             windows = evaluation_windows(getattr(split, part), normalization=config.eval_normalization)
-            for name in COPIES:
-                p = np.mean([predict(c) for c in copies(name, windows.x)], axis=0)
+            for name, copies in COPIES.items():
+                p = np.mean([predict(c) for c in copies(windows.x)], axis=0)
                 rows.setdefault(name, {}).setdefault(part, []).append(float(((p > 0.5) == windows.y).mean()))
             probabilities[part] = (predict(windows.x), windows.y)
         pv, yv = probabilities["validation"]
@@ -74,16 +79,10 @@ def main() -> None:
         row["threshold"].append(float(best))
         for part, (p, y) in probabilities.items():
             row.setdefault(part, []).append(float(((p > best) == y).mean()))
-    lines = [f"| {args.model}, seeds {', '.join(map(str, args.seeds))} | validation windows | test windows |"]
-    lines.append("|---|---|---|")
-    for name, row in rows.items():
-        cells = [f"{100 * np.mean(row[p]):.1f} ± {100 * np.std(row[p], ddof=1):.1f}" for p in ("validation", "test")]
-        label = name + (f" ({', '.join(f'{t:.2f}' for t in row['threshold'])})" if "threshold" in row else "")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    table = "\n".join(lines)
+    text = table(rows, f"{args.model}, seeds {', '.join(map(str, args.seeds))}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"model": args.model, "seeds": args.seeds, "rows": rows, "table": table}, indent=2))
-    print(table)
+    args.out.write_text(json.dumps({"model": args.model, "seeds": args.seeds, "rows": rows, "table": text}, indent=2))
+    print(text)
 
 
 if __name__ == "__main__":

@@ -90,12 +90,13 @@ def mel_bands(
 class SincConv1D(layers.Layer):
     """A first layer of band-pass filters, each defined by two learned numbers (SincNet).
 
-    Ravanelli and Bengio's SincNet: filter ``i`` passes frequencies from
-    ``low_hz[i]`` to ``low_hz[i] + band_hz[i]`` (a difference of two sinc
-    low-passes, tapered by a Hamming window). Training moves only the band
-    edges, so the layer has 2 weights per filter instead of ``kernel_size``,
-    and every filter stays a band-pass, readable as a frequency band.
-    The bands start evenly spaced on the mel scale; no bias.
+    Ravanelli and Bengio's SincNet: filter ``i`` passes the frequencies
+    between two edges (see :meth:`band_edges`), as the difference of two
+    sinc low-passes tapered by a Hamming window. Training moves only the
+    edges, through the weights ``low_hz`` and ``band_hz``, so the layer has
+    2 weights per filter instead of ``kernel_size``, and every filter stays
+    a band-pass, readable in hertz. The bands start side by side, evenly
+    spaced on the mel scale from :data:`MIN_LOW_HZ` to Nyquist; no bias.
     """
 
     def __init__(
@@ -116,7 +117,7 @@ class SincConv1D(layers.Layer):
         self.low_hz = self.add_weight(
             shape=(self.filters,), initializer=keras.initializers.Constant(low - MIN_LOW_HZ), name="low_hz"
         )
-        self.band_hz = self.add_weight(  # with 36 or more filters, the narrowest mel band is wider than the minimum
+        self.band_hz = self.add_weight(  # a mel band narrower than MIN_BAND_HZ starts at that width
             shape=(self.filters,),
             initializer=keras.initializers.Constant(np.maximum(band - MIN_BAND_HZ, 0)),
             name="band_hz",
@@ -126,7 +127,11 @@ class SincConv1D(layers.Layer):
         self._window = np.hamming(self.kernel_size).astype("float32")
 
     def band_edges(self):
-        """Low and high edge (Hz) of every band, shape (filters,) each."""
+        """Low and high edge (Hz) of every band, shape (filters,) each.
+
+        The low edge lies ``|low_hz|`` above :data:`MIN_LOW_HZ`, the high edge
+        ``|band_hz|`` above the low edge plus :data:`MIN_BAND_HZ`, at most at Nyquist.
+        """
         ops = keras.ops
         low = MIN_LOW_HZ + ops.abs(self.low_hz)
         high = ops.clip(low + MIN_BAND_HZ + ops.abs(self.band_hz), MIN_LOW_HZ, self.sample_rate / 2)
@@ -141,8 +146,9 @@ class SincConv1D(layers.Layer):
 
         def lowpass(cutoff):  # 2 f sinc(2 f t), with sinc(0) = 1
             arg = 2 * np.pi * cutoff[None, :] * t
-            safe = ops.where(ops.abs(arg) < 1e-6, ops.ones_like(arg), arg)
-            return 2 * cutoff[None, :] * ops.where(ops.abs(arg) < 1e-6, ops.ones_like(arg), ops.sin(safe) / safe)
+            centre = ops.abs(arg) < 1e-6
+            safe = ops.where(centre, ops.ones_like(arg), arg)
+            return 2 * cutoff[None, :] * ops.where(centre, ops.ones_like(arg), ops.sin(safe) / safe)
 
         taps = (lowpass(high) - lowpass(low)) * self._window[:, None] / self.sample_rate
         return ops.expand_dims(taps, 1)
