@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from .config import SAMPLE_RATE, SEED
 from .data import Clip
 from .generator import WindowSampler
+from .mel import mel_edges
 
 __all__ = ["mel_filterbank", "log_mel", "mel_features", "LogMelBaseline"]
 
@@ -25,10 +26,6 @@ N_FFT = 512  # 32 ms frames at 16 kHz
 HOP = 256
 N_MELS = 40
 TRAIN_WINDOWS = 4096  # windows drawn to fit the regression
-
-
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
-    return 2595.0 * np.log10(1.0 + f / 700.0)
 
 
 def mel_filterbank(*, n_mels: int = N_MELS, n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -39,8 +36,7 @@ def mel_filterbank(*, n_mels: int = N_MELS, n_fft: int = N_FFT, sample_rate: int
     np.ndarray, shape (n_mels, n_fft // 2 + 1)
     """
     freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
-    edges_mel = np.linspace(0, _hz_to_mel(np.array(sample_rate / 2)), n_mels + 2)
-    edges = 700.0 * (10 ** (edges_mel / 2595.0) - 1.0)
+    edges = mel_edges(n_mels + 2, 0.0, sample_rate / 2)
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (freqs - lower) / (centre - lower)
     falling = (upper - freqs) / (upper - centre)

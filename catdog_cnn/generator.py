@@ -192,6 +192,7 @@ class Augmentation:
     def _with_hum(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
         chosen = np.flatnonzero(rng.random(n) < self.hum_prob)
+        # draws for every window, used for the chosen: the random stream does not depend on how many are chosen
         freq = rng.choice(np.asarray(self.hum_hz), size=(n, 1))[chosen]
         level = (rng.uniform(*self.hum_level, size=(n, 1)) * np.abs(x).max(axis=1, keepdims=True))[chosen]
         phase = rng.uniform(0, 2 * np.pi, size=(n, 1))[chosen]

@@ -12,6 +12,7 @@ import tensorflow as tf
 from keras import layers
 
 from .config import SAMPLE_RATE, SEGMENT, CatDogError
+from .mel import mel_edges
 
 __all__ = [
     "PRESETS",
@@ -77,15 +78,6 @@ MIN_LOW_HZ = 30.0  # SincConv1D: lowest low edge of a band
 MIN_BAND_HZ = 50.0  # SincConv1D: narrowest band
 
 
-def mel_bands(
-    filters: int, sample_rate: int = SAMPLE_RATE, low_hz: float = MIN_LOW_HZ
-) -> tuple[np.ndarray, np.ndarray]:
-    """Low edges and widths (Hz) of ``filters`` adjacent bands from ``low_hz`` to Nyquist, evenly spaced in mel."""
-    mel = np.linspace(*(2595 * np.log10(1 + np.array([low_hz, sample_rate / 2]) / 700)), filters + 1)
-    edges = 700 * (10 ** (mel / 2595) - 1)
-    return edges[:-1], np.diff(edges)
-
-
 @keras.saving.register_keras_serializable(package="catdog_cnn")
 class SincConv1D(layers.Layer):
     """A first layer of band-pass filters, each defined by two learned numbers (SincNet).
@@ -113,7 +105,8 @@ class SincConv1D(layers.Layer):
         self.padding, self.sample_rate = padding, sample_rate
 
     def build(self, input_shape):
-        low, band = mel_bands(self.filters, self.sample_rate)
+        edges = mel_edges(self.filters + 1, MIN_LOW_HZ, self.sample_rate / 2)
+        low, band = edges[:-1], np.diff(edges)
         self.low_hz = self.add_weight(
             shape=(self.filters,), initializer=keras.initializers.Constant(low - MIN_LOW_HZ), name="low_hz"
         )
@@ -155,16 +148,6 @@ class SincConv1D(layers.Layer):
 
     def call(self, x):
         return keras.ops.conv(x, self.kernel, strides=self.strides, padding=self.padding)
-
-    def compute_output_shape(self, input_shape):
-        length = input_shape[1]
-        if length is not None:
-            length = (
-                -(-length // self.strides)
-                if self.padding == "same"
-                else (length - self.kernel_size) // self.strides + 1
-            )
-        return (input_shape[0], length, self.filters)
 
     def get_config(self):
         return super().get_config() | {
