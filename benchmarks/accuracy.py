@@ -32,7 +32,8 @@ def summary(metrics: dict) -> dict:
 
 
 FOUR_BLOCKS = {"n_layers": 4, "filters": 40}  # m5's shape before its fifth block
-NO_SPEED = {"speed": (1.0, 1.0)}  # m5's training before speed perturbation
+NO_TILT = {"tilt_prob": 0.0}  # m5's training before microphone tilt
+NO_SPEED = {"speed": (1.0, 1.0), **NO_TILT}  # m5's training before speed perturbation (and tilt)
 FIRST_VERSION = {"threshold": 0.4, "band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0, **NO_SPEED}
 
 # Configurations beyond the named presets: name -> (preset, changes to its recipe).
@@ -42,6 +43,7 @@ VARIANTS = {
     "m5, windows from 40% of file peak": ("m5", {"model": FOUR_BLOCKS, "threshold": 0.4, **NO_SPEED}),
     "m5, four blocks of 40 filters": ("m5", {"model": FOUR_BLOCKS, **NO_SPEED}),
     "m5, no speed perturbation": ("m5", NO_SPEED),
+    "m5, no microphone tilt": ("m5", NO_TILT),
 }
 
 

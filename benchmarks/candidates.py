@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accuracy import FOUR_BLOCKS, NO_SPEED  # the scripts beside this one
+from accuracy import FOUR_BLOCKS, NO_SPEED, NO_TILT  # the scripts beside this one
 from levers import validation_scores
 
 from catdog_cnn.data import load_split
@@ -90,41 +90,50 @@ CANDIDATES = [
         "five blocks, 30 epochs on a cosine schedule, no early stopping (not adopted)",
         {**NO_SPEED, "epochs": 30, "cosine": True, "reduce_lr": False, "patience": None},
     ),
-    ("five blocks + speed perturbation 0.9-1.1 (adopted: the m5 preset)", {}),
+    ("five blocks + speed perturbation 0.9-1.1 (adopted)", NO_TILT),
     ("five blocks, every training file drawn equally often (not adopted)", {"balance": "file", **NO_SPEED}),
     ("five blocks + weight decay 0.05, decoupled (not adopted)", {"weight_decay": 0.05, **NO_SPEED}),
     ("five blocks + label smoothing 0.1 (not adopted)", {"label_smoothing": 0.1, **NO_SPEED}),
     (
         "five blocks + speed perturbation 0.9-1.1, every training file drawn equally often (not adopted)",
-        {"speed": (0.9, 1.1), "balance": "file"},
+        {"speed": (0.9, 1.1), "balance": "file", **NO_TILT},
     ),
-    ("five blocks + speed perturbation 0.8-1.25 (not adopted)", {"speed": (0.8, 1.25)}),
-    ("five blocks + speed perturbation, training windows of any loudness (not adopted)", {"threshold": 0.0}),
+    ("five blocks + speed perturbation 0.8-1.25 (not adopted)", {"speed": (0.8, 1.25), **NO_TILT}),
+    ("five blocks + speed perturbation, training windows of any loudness (not adopted)", {"threshold": 0.0, **NO_TILT}),
     (
         "five blocks + speed perturbation + another window behind 30% of windows (not adopted)",
-        {"background_prob": 0.3},
+        {"background_prob": 0.3, **NO_TILT},
     ),
     (
         "m5 with its batch normalization computed by XLA kernels: the same arithmetic, other round-off (not adopted)",
-        {"model": {"batch_norm": "xla"}},
+        {"model": {"batch_norm": "xla"}, **NO_TILT},
     ),
     (
         "five blocks of 52 filters, separable kernels of 9 after the first, as in MatchboxNet (not adopted)",
-        {"model": {"separable": True, "kernel_size": 9, "filters": 52}},
+        {"model": {"separable": True, "kernel_size": 9, "filters": 52}, **NO_TILT},
     ),
     (
         "six blocks of 48 filters, separable kernels of 9 after the first, pooling by 3 (not adopted)",
-        {"model": {"separable": True, "kernel_size": 9, "filters": 48, "n_layers": 6, "pool_size": 3}},
+        {"model": {"separable": True, "kernel_size": 9, "filters": 48, "n_layers": 6, "pool_size": 3}, **NO_TILT},
     ),
-    ("m5 with 128 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 128}}),
-    ("m5 with 64 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 64}}),
+    ("m5 with 128 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 128}, **NO_TILT}),
+    ("m5 with 64 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 64}, **NO_TILT}),
     (
         "m5 with 36 learned band-pass filters of 80 taps (5 ms) as first layer, as in SincNet (not adopted)",
-        {"model": {"sinc": True}},
+        {"model": {"sinc": True}, **NO_TILT},
     ),
     (
         "m5 with 36 learned band-pass filters of 251 taps (16 ms) as first layer, as in SincNet (not adopted)",
-        {"model": {"sinc": True, "first_kernel_size": 251}},
+        {"model": {"sinc": True, "first_kernel_size": 251}, **NO_TILT},
+    ),
+    (
+        "m5 + a brighter or darker microphone (up to 6 dB per octave) on 30% of training windows (not adopted)",
+        {"tilt_prob": 0.3},
+    ),
+    (
+        "m5 + a brighter or darker microphone (up to 6 dB per octave) on 60% of training windows"
+        " (adopted: the m5 preset)",
+        {"tilt_prob": 0.6},
     ),
 ]
 

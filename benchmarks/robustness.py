@@ -1,7 +1,7 @@
 """Test accuracy when the test files sound as if recorded elsewhere.
 
 Usage: python benchmarks/robustness.py [--seeds 0 1 2] [--runs runs/benchmark] [--models m5 ...]
-                                       [--out benchmarks/results/robustness.json]
+                                       [--files test] [--out benchmarks/results/robustness.json]
 
 The models are the ones benchmarks/accuracy.py trained (run folders under
 --runs; a missing one is trained first). Each test clip is changed by one
@@ -9,7 +9,11 @@ condition of catdog_cnn.robustness (quieter, white or pink noise, telephone
 band or codec, clipping, hum, echo, pitch), then cut into windows and scored
 exactly as in accuracy.py. Nothing is retrained for a condition. Prints mean
 +- sd over seeds and writes a JSON file; with --models, only those models are
-scored and the others' figures are kept from --out.
+scored and the others' figures are kept from --out. ``--files validation``
+scores each seed's validation files instead, where a choice between models
+may be made:
+python benchmarks/robustness.py --files validation --models "m5" "m5, no microphone tilt" \
+    --out benchmarks/results/robustness-validation.json
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from catdog_cnn.evaluate import evaluate
 from catdog_cnn.robustness import CONDITIONS, perturbed
 from catdog_cnn.train import eval_options, load_run, predictor, recipe, run
 
-CNNS = ("original", "m5, first version", "m5, no speed perturbation", "m5")  # presets or accuracy.py's VARIANTS
+# presets or accuracy.py's VARIANTS
+CNNS = ("original", "m5, first version", "m5, no speed perturbation", "m5, no microphone tilt", "m5")
 MODELS = (BASELINE, *CNNS)
 
 
@@ -51,35 +56,39 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="score only these")
+    parser.add_argument("--files", choices=["test", "validation"], default="test", help="the files to change and score")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "robustness.json")
     args = parser.parse_args()
-    results: dict[str, dict[str, list[dict]]] = {c: {m: [] for m in MODELS} for c in CONDITIONS}
-    if set(args.models) != set(MODELS):
-        results = json.loads(args.out.read_text())["results"]
-        for per_model in results.values():
-            per_model.update({name: [] for name in args.models})
+    results: dict[str, dict[str, list[dict]]] = {c: {m: [] for m in args.models} for c in CONDITIONS}
+    earlier = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    if set(args.models) != set(MODELS) and earlier.get("files", "test") == args.files:
+        for condition, per_model in earlier.get("results", {}).items():
+            kept = {m: rows for m, rows in per_model.items() if m not in args.models}
+            results.setdefault(condition, {}).update(kept)
     for seed in args.seeds:
         split = load_split(seed=seed)
         models = predictors(seed, args.runs, split, tuple(args.models))
         for condition, change in CONDITIONS.items():
-            clips = perturbed(split.test, change, seed=seed)
+            clips = perturbed(getattr(split, args.files), change, seed=seed)
             for name, (predict, options) in models.items():
                 m = evaluate(predict, clips, **options)
                 results[condition][name].append(
                     {"seed": seed, "segment_accuracy": m["segment_accuracy"], "clip_accuracy": m["clip_accuracy_mean"]}
                 )
                 print(f"seed {seed} {condition:30s} {name:30s} segment {m['segment_accuracy']:.3f}", flush=True)
-    lines = ["| test files | " + " | ".join(MODELS) + " |", "|---|" + "---|" * len(MODELS)]
+    names = [m for m in MODELS if all(per_model.get(m) for per_model in results.values())]
+    lines = [f"| {args.files} files | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for condition, per_model in results.items():
         cells = []
-        for name in MODELS:
+        for name in names:
             seg = np.array([r["segment_accuracy"] for r in per_model[name]])
             clip = np.array([r["clip_accuracy"] for r in per_model[name]])
             cells.append(f"{100 * seg.mean():.1f} ± {100 * seg.std(ddof=1):.1f} (clips {100 * clip.mean():.0f})")
         lines.append(f"| {condition} | " + " | ".join(cells) + " |")
     table = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"seeds": args.seeds, "results": results, "table": table}, indent=2))
+    result = {"seeds": args.seeds, "files": args.files, "results": results, "table": table}
+    args.out.write_text(json.dumps(result, indent=2))
     print()
     print(table)
 

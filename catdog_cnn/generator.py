@@ -52,6 +52,8 @@ __all__ = [
 
 NORMALIZATIONS = ("class", "global", "window")
 BALANCES = ("offset", "file")
+TILT_PIVOT_HZ = 1000.0  # a tilted window keeps its level here
+TILT_FLAT_BELOW_HZ = 100.0  # and is not tilted further below this
 
 
 def peak_normalize(x: np.ndarray) -> np.ndarray:
@@ -81,6 +83,11 @@ class Augmentation:
         Probability that a window is band-limited, as by another microphone or a
         telephone line: frequencies below ``band_low_hz`` and above ``band_high_hz``
         (each drawn per window from its range) are removed.
+    tilt_prob : float
+        Probability that a window sounds as through a brighter or darker
+        microphone: its gain rises (or falls) by a slope drawn per window from
+        ``tilt_db_per_octave`` dB per octave above 1 kHz, and falls (or rises) as
+        much below it, flat below 100 Hz.
     hum_prob : float
         Probability that a window gets mains hum: a sine at one of ``hum_hz``
         with a random phase and an amplitude of ``hum_level`` times the window's peak.
@@ -108,6 +115,8 @@ class Augmentation:
     band_prob: float = 0.0
     band_low_hz: tuple[float, float] = (50.0, 500.0)
     band_high_hz: tuple[float, float] = (2500.0, 7000.0)
+    tilt_prob: float = 0.0
+    tilt_db_per_octave: tuple[float, float] = (-6.0, 6.0)
     hum_prob: float = 0.0
     hum_hz: tuple[float, ...] = (50.0, 60.0)
     hum_level: tuple[float, float] = (0.02, 0.3)
@@ -131,6 +140,8 @@ class Augmentation:
         x = (x * gain * sign).astype(np.float32)
         if self.band_prob > 0:  # drawn only when asked for, so other recipes keep their batches
             x = self._band_limited(x, rng)
+        if self.tilt_prob > 0:
+            x = self._tilted(x, rng)
         if self.hum_prob > 0:
             x = self._with_hum(x, rng)
         if self.reverb_prob > 0:
@@ -159,6 +170,15 @@ class Augmentation:
         spectrum = np.fft.rfft(x[chosen], axis=1) * ((freqs >= low) & (freqs <= high))
         x = x.copy()
         x[chosen] = np.fft.irfft(spectrum, n=length, axis=1)
+        return x
+
+    def _tilted(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = rng.random(n) < self.tilt_prob
+        slope = rng.uniform(*self.tilt_db_per_octave, size=(n, 1))[chosen]
+        octaves = np.log2(np.clip(np.fft.rfftfreq(length, 1 / SAMPLE_RATE), TILT_FLAT_BELOW_HZ, None) / TILT_PIVOT_HZ)
+        x = x.copy()
+        x[chosen] = np.fft.irfft(np.fft.rfft(x[chosen], axis=1) * 10 ** (slope * octaves / 20), n=length, axis=1)
         return x
 
     def mix(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

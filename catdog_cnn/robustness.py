@@ -27,6 +27,7 @@ __all__ = [
     "with_hum",
     "with_echo",
     "pitched",
+    "tilted",
     "CONDITIONS",
     "perturbed",
 ]
@@ -117,6 +118,26 @@ def pitched(audio: np.ndarray, rng: np.random.Generator, *, factor: float = 1.1)
     return resample_poly(audio, ratio.denominator, ratio.numerator).astype(np.float32)
 
 
+def tilted(
+    audio: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    db_per_octave: float = 3.0,
+    pivot_hz: float = 1000.0,
+    band_hz: tuple[float, float] = (100.0, 8000.0),
+) -> np.ndarray:
+    """A brighter (``db_per_octave`` > 0) or darker (< 0) microphone or loudspeaker.
+
+    The gain rises by ``db_per_octave`` dB per octave above ``pivot_hz`` (0 dB
+    there) and falls as much per octave below it, held flat outside ``band_hz``.
+    The result has the clip's peak, so only the balance of low and high changes.
+    """
+    freqs = np.clip(np.fft.rfftfreq(len(audio), 1 / SAMPLE_RATE), *band_hz)
+    gain = 10 ** (db_per_octave * np.log2(freqs / pivot_hz) / 20)
+    out = np.fft.irfft(np.fft.rfft(audio) * gain, n=len(audio))
+    return (out * np.abs(audio).max() / (np.abs(out).max() + 1e-12)).astype(np.float32)
+
+
 CONDITIONS: dict[str, Perturbation] = {
     "as recorded": lambda audio, rng: audio,
     "20 dB quieter": quieter,
@@ -130,6 +151,8 @@ CONDITIONS: dict[str, Perturbation] = {
     "room echo (0.3 s)": with_echo,
     "pitch 10% higher": pitched,
     "pitch 10% lower": lambda audio, rng: pitched(audio, rng, factor=1 / 1.1),
+    "brighter microphone (+3 dB per octave)": tilted,
+    "darker microphone (-3 dB per octave)": lambda audio, rng: tilted(audio, rng, db_per_octave=-3.0),
 }
 
 

@@ -55,7 +55,7 @@ class TrainConfig:
 
     ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
     ``normalization``, ``threshold`` and ``balance`` the training windows; ``augment`` turns on
-    :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``,
+    :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``, ``tilt_prob``,
     ``hum_prob``, ``reverb_prob``, ``background_prob`` and ``mixup_alpha`` passed to it; ``eval_normalization``
     how validation/test windows are scaled and ``eval_min_peak`` which of them are
     kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
@@ -82,6 +82,7 @@ class TrainConfig:
     augment: bool = False
     speed: tuple[float, float] = (1.0, 1.0)
     band_prob: float = 0.0
+    tilt_prob: float = 0.0
     hum_prob: float = 0.0
     reverb_prob: float = 0.0
     background_prob: float = 0.0
@@ -112,6 +113,7 @@ RECIPES: dict[str, TrainConfig] = {
         augment=True,
         speed=(0.9, 1.1),  # pitch and tempo within 10%, as another animal of the same kind might sound
         band_prob=0.3,
+        tilt_prob=0.6,  # brighter or darker, as through another microphone: less reliance on the spectral balance
         hum_prob=0.3,
         epochs=40,
         patience=8,
@@ -165,6 +167,7 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
         Augmentation(
             speed=tuple(config.speed),
             band_prob=config.band_prob,
+            tilt_prob=config.tilt_prob,
             hum_prob=config.hum_prob,
             reverb_prob=config.reverb_prob,
             background_prob=config.background_prob,

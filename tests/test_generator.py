@@ -119,6 +119,22 @@ def test_hum_adds_a_mains_tone_at_the_asked_level(rng):
     assert np.all(np.fft.rfftfreq(15999, 1 / 16000)[spectrum.argmax(axis=1)].round() == 60)
 
 
+def test_tilt_changes_high_against_low_by_the_drawn_slope():
+    t = np.arange(16000) / 16000
+    x = np.tile(np.sin(2 * np.pi * 250 * t) + np.sin(2 * np.pi * 4000 * t), (6, 1)).astype(np.float32)
+    aug = Augmentation(noise_prob=0.0, flip_prob=0.0, tilt_prob=1.0, tilt_db_per_octave=(-6.0, 6.0))
+    y = aug(x, np.random.default_rng(0))
+    replay = np.random.default_rng(0)  # the draws _tilted makes after the (unused) noise and sign draws
+    replay.uniform(size=(6, 1)), replay.random((6, 1)), replay.standard_normal(x.shape, dtype=np.float32)
+    replay.uniform(size=(6, 1)), replay.random((6, 1)), replay.random(6)
+    slope = replay.uniform(-6.0, 6.0, size=6)
+    spectrum = np.abs(np.fft.rfft(y, axis=1))  # 1-s windows: bin k is k Hz
+    high_over_low = 20 * np.log10(spectrum[:, 4000] / spectrum[:, 250])
+    np.testing.assert_allclose(high_over_low, 4 * slope, atol=0.01)  # 250 Hz to 4 kHz is four octaves
+    np.testing.assert_allclose(spectrum[:, 1000], 0, atol=1e-2)  # nothing new appears between them
+    assert np.ptp(slope) > 3  # the slopes differ from window to window
+
+
 def test_reverb_keeps_the_direct_sound_and_adds_a_decaying_tail():
     x = np.zeros((6, 16000), np.float32)
     x[:, 1000] = 1.0  # a click
@@ -165,9 +181,10 @@ def test_background_adds_another_window_of_the_batch_at_the_asked_level():
 def test_new_augmentations_off_leave_the_batches_as_they_were(rng):
     x = rng.standard_normal((8, 16000)).astype(np.float32)
     plain = Augmentation()(x, np.random.default_rng(3))
-    off = Augmentation(band_prob=0.0, hum_prob=0.0, reverb_prob=0.0, background_prob=0.0)
+    off = Augmentation(band_prob=0.0, tilt_prob=0.0, hum_prob=0.0, reverb_prob=0.0, background_prob=0.0)
     np.testing.assert_array_equal(off(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(band_prob=1.0)(x, np.random.default_rng(3)), plain)
+    assert not np.array_equal(Augmentation(tilt_prob=1.0)(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(reverb_prob=1.0)(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(background_prob=1.0)(x, np.random.default_rng(3)), plain)
 

@@ -108,3 +108,13 @@ def test_every_condition_returns_float32_and_only_pitch_changes_the_length(rng):
         out = condition(audio, rng)
         assert out.dtype == np.float32, name
         assert (len(out) != len(audio)) == name.startswith("pitch"), name
+
+
+@pytest.mark.parametrize("db_per_octave", [3.0, -3.0])
+def test_tilted_changes_the_balance_by_the_asked_slope(rng, db_per_octave):
+    audio = tone(250, 1.0, amplitude=0.25) + tone(4000, 1.0, amplitude=0.25)  # four octaves apart
+    out = robustness.tilted(audio, rng, db_per_octave=db_per_octave)
+    spectrum = np.abs(np.fft.rfft(out))
+    high_over_low = 20 * np.log10(spectrum[4000] / spectrum[250])  # 1-s clip: bin k is k Hz
+    assert high_over_low == pytest.approx(4 * db_per_octave, abs=0.1)
+    assert np.abs(out).max() == pytest.approx(np.abs(audio).max(), rel=1e-5)
