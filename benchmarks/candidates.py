@@ -116,8 +116,14 @@ CANDIDATES = [
         "six blocks of 48 filters, separable kernels of 9 after the first, pooling by 3 (not adopted)",
         {"model": {"separable": True, "kernel_size": 9, "filters": 48, "n_layers": 6, "pool_size": 3}, **NO_TILT},
     ),
-    ("m5 with 128 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 128}, **NO_TILT}),
-    ("m5 with 64 filters per block, over the 20,000-parameter limit (not adopted)", {"model": {"filters": 64}, **NO_TILT}),
+    (
+        "m5 with 128 filters per block, over the 20,000-parameter limit (not adopted)",
+        {"model": {"filters": 128}, **NO_TILT},
+    ),
+    (
+        "m5 with 64 filters per block, over the 20,000-parameter limit (not adopted)",
+        {"model": {"filters": 64}, **NO_TILT},
+    ),
     (
         "m5 with 36 learned band-pass filters of 80 taps (5 ms) as first layer, as in SincNet (not adopted)",
         {"model": {"sinc": True}, **NO_TILT},
