@@ -4,7 +4,9 @@ Usage: python benchmarks/candidates.py [--seeds 0 1 2] [--only N ...] [--out ben
        python benchmarks/candidates.py --paired FILE ...
 
 A change is adopted into the m5 preset only when it raises mean validation
-accuracy clearly; the test files are not touched. Each seed draws its own
+accuracy clearly, or, level with m5, holds up clearly better on validation
+files changed as by another recording chain (robustness.py --files
+validation); the test files are not touched. Each seed draws its own
 validation files (20% of the training files, by file, per class). The closest
 calls were trained with two more seeds:
 python benchmarks/candidates.py --seeds 3 4 --only 8 17 18 20 --out benchmarks/results/candidates-seeds-3-4.json
