@@ -143,6 +143,10 @@ CANDIDATES = [
         " (adopted: the m5 preset)",
         {"tilt_prob": 0.6},
     ),
+    (
+        "m5 + a brighter or darker microphone (up to 6 dB per octave) on every training window (not adopted)",
+        {"tilt_prob": 1.0},
+    ),
 ]
 
 
