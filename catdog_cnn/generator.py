@@ -34,6 +34,7 @@ from scipy.ndimage import maximum_filter1d
 
 from .config import BATCH_SIZE, FEED_WORKERS, PEAK_THRESHOLD, SAMPLE_RATE, SEGMENT, CatDogError
 from .data import LABELS, Clip
+from .robustness import tilt_gain
 
 __all__ = [
     "NORMALIZATIONS",
@@ -52,8 +53,6 @@ __all__ = [
 
 NORMALIZATIONS = ("class", "global", "window")
 BALANCES = ("offset", "file")
-TILT_PIVOT_HZ = 1000.0  # a tilted window keeps its level here
-TILT_FLAT_BELOW_HZ = 100.0  # and is not tilted further below this
 
 
 def peak_normalize(x: np.ndarray) -> np.ndarray:
@@ -85,9 +84,8 @@ class Augmentation:
         (each drawn per window from its range) are removed.
     tilt_prob : float
         Probability that a window sounds as through a brighter or darker
-        microphone: its gain rises (or falls) by a slope drawn per window from
-        ``tilt_db_per_octave`` dB per octave above 1 kHz, and falls (or rises) as
-        much below it, flat below 100 Hz.
+        microphone (:func:`~catdog_cnn.robustness.tilt_gain`), with a slope drawn
+        per window from ``tilt_db_per_octave`` (dB per octave).
     hum_prob : float
         Probability that a window gets mains hum: a sine at one of ``hum_hz``
         with a random phase and an amplitude of ``hum_level`` times the window's peak.
@@ -176,9 +174,8 @@ class Augmentation:
         n, length = x.shape
         chosen = rng.random(n) < self.tilt_prob
         slope = rng.uniform(*self.tilt_db_per_octave, size=(n, 1))[chosen]
-        octaves = np.log2(np.clip(np.fft.rfftfreq(length, 1 / SAMPLE_RATE), TILT_FLAT_BELOW_HZ, None) / TILT_PIVOT_HZ)
         x = x.copy()
-        x[chosen] = np.fft.irfft(np.fft.rfft(x[chosen], axis=1) * 10 ** (slope * octaves / 20), n=length, axis=1)
+        x[chosen] = np.fft.irfft(np.fft.rfft(x[chosen], axis=1) * tilt_gain(length, slope), n=length, axis=1)
         return x
 
     def mix(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

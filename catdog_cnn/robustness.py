@@ -27,6 +27,7 @@ __all__ = [
     "with_hum",
     "with_echo",
     "pitched",
+    "tilt_gain",
     "tilted",
     "CONDITIONS",
     "perturbed",
@@ -118,23 +119,27 @@ def pitched(audio: np.ndarray, rng: np.random.Generator, *, factor: float = 1.1)
     return resample_poly(audio, ratio.denominator, ratio.numerator).astype(np.float32)
 
 
-def tilted(
-    audio: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    db_per_octave: float = 3.0,
-    pivot_hz: float = 1000.0,
-    band_hz: tuple[float, float] = (100.0, 8000.0),
-) -> np.ndarray:
-    """A brighter (``db_per_octave`` > 0) or darker (< 0) microphone or loudspeaker.
+TILT_PIVOT_HZ = 1000.0  # a tilted sound keeps its level here
+TILT_FLAT_BELOW_HZ = 100.0  # and is not tilted further below this
 
-    The gain rises by ``db_per_octave`` dB per octave above ``pivot_hz`` (0 dB
-    there) and falls as much per octave below it, held flat outside ``band_hz``.
+
+def tilt_gain(length: int, db_per_octave: float | np.ndarray) -> np.ndarray:
+    """Gain of every ``np.fft.rfft`` bin of a ``length``-sample sound through a brighter or darker microphone.
+
+    The gain rises by ``db_per_octave`` dB per octave above :data:`TILT_PIVOT_HZ`
+    (0 dB there) and falls as much per octave below it, flat below
+    :data:`TILT_FLAT_BELOW_HZ`. ``db_per_octave`` of shape (n, 1) gives n rows of gains.
+    """
+    freqs = np.clip(np.fft.rfftfreq(length, 1 / SAMPLE_RATE), TILT_FLAT_BELOW_HZ, None)
+    return 10 ** (np.asarray(db_per_octave) * np.log2(freqs / TILT_PIVOT_HZ) / 20)
+
+
+def tilted(audio: np.ndarray, rng: np.random.Generator, *, db_per_octave: float = 3.0) -> np.ndarray:
+    """A brighter (``db_per_octave`` > 0) or darker (< 0) microphone or loudspeaker (see :func:`tilt_gain`).
+
     The result has the clip's peak, so only the balance of low and high changes.
     """
-    freqs = np.clip(np.fft.rfftfreq(len(audio), 1 / SAMPLE_RATE), *band_hz)
-    gain = 10 ** (db_per_octave * np.log2(freqs / pivot_hz) / 20)
-    out = np.fft.irfft(np.fft.rfft(audio) * gain, n=len(audio))
+    out = np.fft.irfft(np.fft.rfft(audio) * tilt_gain(len(audio), db_per_octave), n=len(audio))
     return (out * np.abs(audio).max() / (np.abs(out).max() + 1e-12)).astype(np.float32)
 
 

@@ -118,3 +118,11 @@ def test_tilted_changes_the_balance_by_the_asked_slope(rng, db_per_octave):
     high_over_low = 20 * np.log10(spectrum[4000] / spectrum[250])  # 1-s clip: bin k is k Hz
     assert high_over_low == pytest.approx(4 * db_per_octave, abs=0.1)
     assert np.abs(out).max() == pytest.approx(np.abs(audio).max(), rel=1e-5)
+
+
+def test_tilt_gain_is_0_db_at_the_pivot_flat_below_100_hz_and_one_row_per_slope():
+    gain_db = 20 * np.log10(robustness.tilt_gain(16000, np.array([[6.0], [-3.0]])))  # 1-s: bin k is k Hz
+    assert gain_db.shape == (2, 8001)
+    np.testing.assert_allclose(gain_db[:, 1000], 0, atol=1e-9)
+    np.testing.assert_allclose(gain_db[:, 4000], [12.0, -6.0], atol=1e-9)  # two octaves up
+    np.testing.assert_allclose(np.ptp(gain_db[:, :101], axis=1), 0, atol=1e-9)  # flat up to 100 Hz
