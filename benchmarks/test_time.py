@@ -69,10 +69,10 @@ def main() -> None:
         probabilities = {}
         for part in ("validation", "test"):
             windows = evaluation_windows(getattr(split, part), normalization=config.eval_normalization)
-            for name, copies in COPIES.items():
-                p = np.mean([predict(c) for c in copies(windows.x)], axis=0)
+            averaged = {name: np.mean([predict(c) for c in make(windows.x)], axis=0) for name, make in COPIES.items()}
+            for name, p in averaged.items():
                 rows.setdefault(name, {}).setdefault(part, []).append(float(((p > 0.5) == windows.y).mean()))
-            probabilities[part] = (predict(windows.x), windows.y)
+            probabilities[part] = (averaged["the window as it is"], windows.y)
         pv, yv = probabilities["validation"]
         best = THRESHOLDS[np.argmax([((pv > t) == yv).mean() for t in THRESHOLDS])]
         row = rows.setdefault("the window as it is, threshold chosen on validation", {"threshold": []})
