@@ -147,6 +147,14 @@ CANDIDATES = [
         "m5 + a brighter or darker microphone (up to 6 dB per octave) on every training window (not adopted)",
         {"tilt_prob": 1.0},
     ),
+    (
+        "m5 + one band of 1/4 to 1 octave removed from half the training windows, a frequency mask (not adopted)",
+        {"notch_prob": 0.5},
+    ),
+    (
+        "m5 + 20-200 ms silenced in half the training windows, a time mask (not adopted)",
+        {"gap_prob": 0.5},
+    ),
 ]
 
 

@@ -86,6 +86,13 @@ class Augmentation:
         Probability that a window sounds as through a brighter or darker
         microphone (:func:`~catdog_cnn.robustness.tilt_gain`), with a slope drawn
         per window from ``tilt_db_per_octave`` (dB per octave).
+    notch_prob : float
+        Probability that one band of frequencies is removed from a window (a
+        frequency mask, as in SpecAugment): ``notch_octaves`` wide (drawn per
+        window), starting at a frequency drawn log-uniformly from ``notch_low_hz``.
+    gap_prob : float
+        Probability that a stretch of a window is silenced (a time mask), its
+        length drawn from ``gap_s`` (seconds) and its start anywhere in the window.
     hum_prob : float
         Probability that a window gets mains hum: a sine at one of ``hum_hz``
         with a random phase and an amplitude of ``hum_level`` times the window's peak.
@@ -115,6 +122,11 @@ class Augmentation:
     band_high_hz: tuple[float, float] = (2500.0, 7000.0)
     tilt_prob: float = 0.0
     tilt_db_per_octave: tuple[float, float] = (-6.0, 6.0)
+    notch_prob: float = 0.0
+    notch_octaves: tuple[float, float] = (0.25, 1.0)
+    notch_low_hz: tuple[float, float] = (200.0, 4000.0)
+    gap_prob: float = 0.0
+    gap_s: tuple[float, float] = (0.02, 0.2)
     hum_prob: float = 0.0
     hum_hz: tuple[float, ...] = (50.0, 60.0)
     hum_level: tuple[float, float] = (0.02, 0.3)
@@ -140,6 +152,10 @@ class Augmentation:
             x = self._band_limited(x, rng)
         if self.tilt_prob > 0:
             x = self._tilted(x, rng)
+        if self.notch_prob > 0:
+            x = self._notched(x, rng)
+        if self.gap_prob > 0:
+            x = self._with_gap(x, rng)
         if self.hum_prob > 0:
             x = self._with_hum(x, rng)
         if self.reverb_prob > 0:
@@ -177,6 +193,26 @@ class Augmentation:
         x = x.copy()
         x[chosen] = np.fft.irfft(np.fft.rfft(x[chosen], axis=1) * tilt_gain(length, slope), n=length, axis=1)
         return x
+
+    def _notched(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = rng.random(n) < self.notch_prob
+        low = np.exp(rng.uniform(*np.log(self.notch_low_hz), size=(n, 1)))[chosen]
+        high = low * 2 ** rng.uniform(*self.notch_octaves, size=(n, 1))[chosen]
+        freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
+        spectrum = np.fft.rfft(x[chosen], axis=1) * ((freqs < low) | (freqs > high))
+        x = x.copy()
+        x[chosen] = np.fft.irfft(spectrum, n=length, axis=1)
+        return x
+
+    def _with_gap(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = rng.random((n, 1)) < self.gap_prob
+        size = (rng.uniform(*self.gap_s, size=(n, 1)) * SAMPLE_RATE).astype(np.int64)
+        start = rng.integers(0, length, size=(n, 1))
+        t = np.arange(length)
+        silenced = chosen & (t >= start) & (t < start + size)
+        return np.where(silenced, np.float32(0), x).astype(np.float32)
 
     def mix(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Mixup: each window and label blended with a random partner's (unchanged when ``mixup_alpha`` is 0)."""

@@ -56,11 +56,11 @@ class TrainConfig:
     ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
     ``normalization``, ``threshold`` and ``balance`` the training windows; ``augment`` turns on
     :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``, ``tilt_prob``,
-    ``hum_prob``, ``reverb_prob``, ``background_prob`` and ``mixup_alpha`` passed to it; ``eval_normalization``
-    how validation/test windows are scaled and ``eval_min_peak`` which of them are
-    kept (see :func:`~catdog_cnn.generator.clip_windows`); ``patience`` turns on early stopping
-    on validation loss (the best epoch's weights are kept), counting only epochs from
-    ``patience_from`` on, so that a low loss of a barely trained network in the
+    ``notch_prob``, ``gap_prob``, ``hum_prob``, ``reverb_prob``, ``background_prob`` and
+    ``mixup_alpha`` passed to it; ``eval_normalization`` how validation/test windows are scaled
+    and ``eval_min_peak`` which of them are kept (see :func:`~catdog_cnn.generator.clip_windows`);
+    ``patience`` turns on early stopping on validation loss (the best epoch's weights are kept),
+    counting only epochs from ``patience_from`` on, so that a low loss of a barely trained network in the
     first epochs cannot end the run; ``reduce_lr`` halves
     the learning rate when validation loss has not improved for 3 epochs; ``cosine``
     lowers it instead along a half cosine, from ``learning_rate`` to 0 over all
@@ -83,6 +83,8 @@ class TrainConfig:
     speed: tuple[float, float] = (1.0, 1.0)
     band_prob: float = 0.0
     tilt_prob: float = 0.0
+    notch_prob: float = 0.0
+    gap_prob: float = 0.0
     hum_prob: float = 0.0
     reverb_prob: float = 0.0
     background_prob: float = 0.0
@@ -168,6 +170,8 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
             speed=tuple(config.speed),
             band_prob=config.band_prob,
             tilt_prob=config.tilt_prob,
+            notch_prob=config.notch_prob,
+            gap_prob=config.gap_prob,
             hum_prob=config.hum_prob,
             reverb_prob=config.reverb_prob,
             background_prob=config.background_prob,

@@ -135,6 +135,34 @@ def test_tilt_changes_high_against_low_by_the_drawn_slope():
     assert np.ptp(slope) > 3  # the slopes differ from window to window
 
 
+def test_frequency_mask_removes_one_band_and_keeps_the_rest():
+    t = np.arange(16000) / 16000
+    tones = (300, 600, 1200, 2400, 4800)
+    x = np.tile(sum(np.sin(2 * np.pi * f * t) for f in tones), (8, 1)).astype(np.float32)
+    aug = Augmentation(noise_prob=0.0, flip_prob=0.0, notch_prob=1.0, notch_octaves=(0.5, 0.5))
+    spectrum = np.abs(np.fft.rfft(aug(x, np.random.default_rng(0)), axis=1))  # 1-s windows: bin k is k Hz
+    kept = spectrum[:, list(tones)] > 7000  # a full tone gives 8000
+    removed = spectrum[:, list(tones)] < 1e-3
+    assert np.all(kept | removed)
+    assert np.all(removed.sum(axis=1) <= 1)  # half an octave holds at most one of tones an octave apart
+    assert 0 < removed.sum() < 8  # some windows lose a tone, not all (some bands fall between the tones)
+    assert len({tuple(row) for row in removed}) > 1  # the band differs from window to window
+
+
+def test_time_mask_silences_one_stretch_of_the_drawn_length():
+    x = np.ones((8, 16000), np.float32)
+    aug = Augmentation(noise_prob=0.0, flip_prob=0.0, gap_prob=1.0, gap_s=(0.05, 0.1))
+    y = aug(x, np.random.default_rng(0))
+    assert y.dtype == np.float32
+    silent = y == 0
+    starts = np.diff(silent.astype(int), axis=1, prepend=0) == 1
+    assert np.all(starts.sum(axis=1) == 1)  # one stretch per window
+    ends_inside = ~silent[:, -1]
+    assert np.all((silent.sum(axis=1)[ends_inside] >= 800) & (silent.sum(axis=1)[ends_inside] <= 1600))
+    assert np.all(y[~silent] == 1)  # the rest is untouched
+    assert len(set(np.argmax(silent, axis=1))) == 8  # each window has its own start
+
+
 def test_reverb_keeps_the_direct_sound_and_adds_a_decaying_tail():
     x = np.zeros((6, 16000), np.float32)
     x[:, 1000] = 1.0  # a click
@@ -181,10 +209,14 @@ def test_background_adds_another_window_of_the_batch_at_the_asked_level():
 def test_new_augmentations_off_leave_the_batches_as_they_were(rng):
     x = rng.standard_normal((8, 16000)).astype(np.float32)
     plain = Augmentation()(x, np.random.default_rng(3))
-    off = Augmentation(band_prob=0.0, tilt_prob=0.0, hum_prob=0.0, reverb_prob=0.0, background_prob=0.0)
+    off = Augmentation(
+        band_prob=0.0, tilt_prob=0.0, notch_prob=0.0, gap_prob=0.0, hum_prob=0.0, reverb_prob=0.0, background_prob=0.0
+    )
     np.testing.assert_array_equal(off(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(band_prob=1.0)(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(tilt_prob=1.0)(x, np.random.default_rng(3)), plain)
+    assert not np.array_equal(Augmentation(notch_prob=1.0)(x, np.random.default_rng(3)), plain)
+    assert not np.array_equal(Augmentation(gap_prob=1.0)(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(reverb_prob=1.0)(x, np.random.default_rng(3)), plain)
     assert not np.array_equal(Augmentation(background_prob=1.0)(x, np.random.default_rng(3)), plain)
 
