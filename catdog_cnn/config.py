@@ -16,6 +16,7 @@ __all__ = [
     "SEED",
     "SEEDS",
     "VALIDATION_FRACTION",
+    "CROSS_VALIDATION_FOLDS",
     "BATCH_SIZE",
     "STEPS_PER_EPOCH",
     "VALIDATION_STEPS",
@@ -43,6 +44,7 @@ PEAK_THRESHOLD = 0.4  # a training window must reach this peak (original used 0.
 SEED = 0  # default seed for numpy, Python and TensorFlow
 SEEDS = (0, 1, 2)  # seeds used when results are reported as mean +- sd
 VALIDATION_FRACTION = 0.2  # share of training *files* held out for validation
+CROSS_VALIDATION_FOLDS = 3  # folds of all files when the test side rotates: 3 make sides the official split's size
 BATCH_SIZE = 32
 STEPS_PER_EPOCH = 75
 VALIDATION_STEPS = 50

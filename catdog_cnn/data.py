@@ -17,6 +17,7 @@ from scipy.io import wavfile
 from scipy.signal import resample_poly
 
 from .config import (
+    CROSS_VALIDATION_FOLDS,
     DATA_ENV,
     DATASET_HANDLE,
     DEFAULT_DATA_DIR,
@@ -38,6 +39,7 @@ __all__ = [
     "read_split_table",
     "load_split",
     "fewer_training_files",
+    "cross_validation_splits",
     "wav_format",
     "split_summary",
     "format_census",
@@ -377,6 +379,37 @@ def fewer_training_files(split: Split, fraction: float, *, seed: int = SEED) -> 
     names = {c.name for c in chosen}
     kept = [c for c in split.train if c.name in names]  # in their order, so that all of them is the same split
     return Split(kept, split.validation, split.test, split.dropped)
+
+
+def cross_validation_splits(
+    clips: list[Clip],
+    n_folds: int = CROSS_VALIDATION_FOLDS,
+    *,
+    validation_fraction: float = VALIDATION_FRACTION,
+    seed: int = SEED,
+) -> list[Split]:
+    """One :class:`Split` per fold: each fold's files are the test side once (k-fold, by file, per class).
+
+    Each class's files are shuffled and dealt to ``n_folds`` folds in turn, so
+    every fold holds about the same number of cats and of dogs. For fold k the
+    other folds' files are carved into training and validation files as
+    :func:`load_split` carves the official training files. Every file is a test
+    file exactly once. ``clips`` should hold no duplicates (``load_split`` drops them).
+    """
+    if not 2 <= n_folds <= min(sum(c.label == label for c in clips) for label in (0, 1)):
+        raise CatDogError(f"n_folds must be from 2 to the number of files of the smaller class, not {n_folds}")
+    rng = np.random.default_rng(seed)
+    fold_of: dict[str, int] = {}
+    for label in (0, 1):
+        of_class = sorted(c.name for c in clips if c.label == label)
+        for position, index in enumerate(rng.permutation(len(of_class))):
+            fold_of[of_class[index]] = position % n_folds
+    splits = []
+    for fold in range(n_folds):
+        rest = [c for c in clips if fold_of[c.name] != fold]
+        train, validation = _carve_validation(rest, validation_fraction, rng)
+        splits.append(Split(train, validation, [c for c in clips if fold_of[c.name] == fold], []))
+    return splits
 
 
 def wav_format(path: str | os.PathLike) -> tuple[int, int, str]:

@@ -38,6 +38,7 @@ __all__ = [
     "class_activation",
     "tuning_results",
     "accuracy_by_group",
+    "accuracy_across_draws",
 ]
 
 CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
@@ -338,4 +339,39 @@ def accuracy_by_group(groups: dict[str, dict], *, ax: Axes | None = None) -> Axe
     ax.set_yticks(rows, [f"{n} ({groups[n]['windows']})" for n in names])
     ax.set_xlim(0, 100)
     ax.set_xlabel("windows right (%), mean and sd over seeds")
+    return ax
+
+
+def accuracy_across_draws(
+    draws: dict[str, list[float]],
+    *,
+    official: dict[str, list[float]] | None = None,
+    target: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """One row of dots per model: its accuracy (%) on each draw of test files, a bar at their mean.
+
+    ``draws`` maps a model's name to its accuracies (fractions), one per draw
+    (as ``benchmarks/cross_validation.py`` writes them); ``official`` adds the same
+    model's scores on the official test split (one per seed) as stars; ``target``
+    draws a dashed line. The first model is on top.
+    """
+    ax = _axes(ax, figsize=(7, 0.8 * len(draws) + 1.2))
+    rows = range(len(draws) - 1, -1, -1)
+    starred = False
+    for i, (name, values) in enumerate(draws.items()):
+        values, row = 100 * np.asarray(values), rows[i]
+        ax.scatter(values, np.full(values.size, row), color="tab:gray", alpha=0.7, label=None if i else "a draw")
+        ax.plot([values.mean()] * 2, [row - 0.3, row + 0.3], color="black", lw=2, label=None if i else "mean")
+        if official and name in official:
+            stars = 100 * np.asarray(official[name])
+            label = None if starred else "official test split"
+            ax.scatter(stars, np.full(stars.size, row), marker="*", s=140, color="tab:red", zorder=3, label=label)
+            starred = True
+    if target is not None:
+        ax.axvline(100 * target, color="tab:green", ls="--", label=f"target {100 * target:.0f}%")
+    ax.set_yticks(rows, list(draws))
+    ax.set_ylim(-0.6, len(draws) - 0.4)
+    ax.set_xlabel("test windows right (%)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # beside the dots, never on them
     return ax

@@ -8,8 +8,10 @@ from scipy.io import wavfile
 
 from catdog_cnn.config import DATA_ENV, CatDogError
 from catdog_cnn.data import (
+    Clip,
     Split,
     check_layout,
+    cross_validation_splits,
     fetch_data,
     fewer_training_files,
     find_data_dir,
@@ -212,3 +214,24 @@ def test_fewer_training_files_keeps_a_share_of_each_class(synthetic_clips):
     assert fewer_training_files(split, 1.0).train == synthetic_clips  # all of them, in the same order
     with pytest.raises(CatDogError, match="fraction of training files"):
         fewer_training_files(split, 0.0)
+
+
+def test_cross_validation_tests_every_file_once_and_never_trains_on_it():
+    clips = [Clip(f"cat_{i}.wav", 0, np.zeros(10, np.float32)) for i in range(13)]
+    clips += [Clip(f"dog_barking_{i}.wav", 1, np.zeros(10, np.float32)) for i in range(7)]
+    splits = cross_validation_splits(clips, 3, validation_fraction=0.25, seed=1)
+    tested = [c.name for s in splits for c in s.test]
+    assert sorted(tested) == sorted(c.name for c in clips)  # each file a test file exactly once
+    for s in splits:
+        sides = [{c.name for c in side} for side in (s.train, s.validation, s.test)]
+        assert sum(map(len, sides)) == len(clips) and not (sides[0] & sides[1] or sides[0] & sides[2])
+        assert sorted(c.label for c in s.test).count(1) in (2, 3)  # 7 dogs dealt to 3 folds
+        assert len(s.validation) == round(0.25 * sum(c.label == 0 for c in s.train + s.validation)) + round(
+            0.25 * sum(c.label == 1 for c in s.train + s.validation)
+        )
+    again = cross_validation_splits(clips, 3, validation_fraction=0.25, seed=1)
+    assert [[c.name for c in s.test] for s in again] == [[c.name for c in s.test] for s in splits]
+    other = cross_validation_splits(clips, 3, validation_fraction=0.25, seed=2)
+    assert [[c.name for c in s.test] for s in other] != [[c.name for c in s.test] for s in splits]
+    with pytest.raises(CatDogError, match="n_folds"):
+        cross_validation_splits(clips, 8)  # more folds than dogs

@@ -3,6 +3,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from catdog_cnn import plots  # noqa: E402
 from catdog_cnn.data import Clip  # noqa: E402
@@ -112,4 +113,20 @@ def test_accuracy_by_group_draws_one_coloured_bar_per_group():
     assert bars[0].get_facecolor() != bars[1].get_facecolor()
     labels = {tick: label.get_text() for tick, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)}
     assert labels == {1: "cat, files up to 7 s (50)", 0: "dog, files over 7 s (162)"}
+    plt.close("all")
+
+
+def test_accuracy_across_draws_puts_each_draw_official_run_and_target_where_they_belong():
+    draws = {"m5": [0.8, 0.9, 1.0], "baseline": [0.7, 0.8]}
+    ax = plots.accuracy_across_draws(draws, official={"m5": [0.85]}, target=0.9)
+    dots, stars, baseline_dots = ax.collections
+    np.testing.assert_allclose(dots.get_offsets(), [[80, 1], [90, 1], [100, 1]])  # m5, the first model, on top
+    np.testing.assert_allclose(stars.get_offsets(), [[85, 1]])
+    np.testing.assert_allclose(baseline_dots.get_offsets(), [[70, 0], [80, 0]])
+    means = [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "-"]
+    assert means == pytest.approx([90, 75])
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"] == [90]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["m5", "baseline"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(legend) == ["a draw", "mean", "official test split", "target 90%"]  # each once
     plt.close("all")
