@@ -83,11 +83,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "cross_validation.json")
     args = parser.parse_args()
     official = load_split(validation_fraction=0.0)
+    official_test = {c.name for c in official.test}
     rows = []
     for seed in args.seeds:
         splits = cross_validation_splits(official.train + official.test, args.folds, seed=seed)
         for fold, split in enumerate(splits):
-            rows.append(fold_row(fold, split, {c.name for c in official.test}, seed))
+            rows.append(fold_row(fold, split, official_test, seed))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     result = {"folds": args.folds, "seeds": args.seeds, "dropped": official.dropped, "rows": rows, "table": table(rows)}
     args.out.parent.mkdir(parents=True, exist_ok=True)

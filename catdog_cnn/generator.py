@@ -148,20 +148,18 @@ class Augmentation:
         gain = 10 ** (rng.uniform(*self.gain_db, size=(n, 1)) / 20)
         sign = np.where(rng.random((n, 1)) < self.flip_prob, -1.0, 1.0)
         x = (x * gain * sign).astype(np.float32)
-        if self.band_prob > 0:  # drawn only when asked for, so other recipes keep their batches
-            x = self._band_limited(x, rng)
-        if self.tilt_prob > 0:
-            x = self._tilted(x, rng)
-        if self.notch_prob > 0:
-            x = self._notched(x, rng)
-        if self.gap_prob > 0:
-            x = self._with_gap(x, rng)
-        if self.hum_prob > 0:
-            x = self._with_hum(x, rng)
-        if self.reverb_prob > 0:
-            x = self._reverberant(x, rng)
-        if self.background_prob > 0:
-            x = self._with_background(x, rng)
+        changes = (
+            (self.band_prob, self._band_limited),
+            (self.tilt_prob, self._tilted),
+            (self.notch_prob, self._notched),
+            (self.gap_prob, self._with_gap),
+            (self.hum_prob, self._with_hum),
+            (self.reverb_prob, self._reverberant),
+            (self.background_prob, self._with_background),
+        )
+        for prob, change in changes:
+            if prob > 0:  # drawn only when asked for, so other recipes keep their batches
+                x = change(x, rng)
         return x
 
     def _with_background(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -181,18 +179,13 @@ class Augmentation:
         low = rng.uniform(*self.band_low_hz, size=(n, 1))[chosen]
         high = rng.uniform(*self.band_high_hz, size=(n, 1))[chosen]
         freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
-        spectrum = np.fft.rfft(x[chosen], axis=1) * ((freqs >= low) & (freqs <= high))
-        x = x.copy()
-        x[chosen] = np.fft.irfft(spectrum, n=length, axis=1)
-        return x
+        return _filtered(x, chosen, (freqs >= low) & (freqs <= high))
 
     def _tilted(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
         chosen = rng.random(n) < self.tilt_prob
         slope = rng.uniform(*self.tilt_db_per_octave, size=(n, 1))[chosen]
-        x = x.copy()
-        x[chosen] = np.fft.irfft(np.fft.rfft(x[chosen], axis=1) * tilt_gain(length, slope), n=length, axis=1)
-        return x
+        return _filtered(x, chosen, tilt_gain(length, slope))
 
     def _notched(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
@@ -200,10 +193,7 @@ class Augmentation:
         low = np.exp(rng.uniform(*np.log(self.notch_low_hz), size=(n, 1)))[chosen]
         high = low * 2 ** rng.uniform(*self.notch_octaves, size=(n, 1))[chosen]
         freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
-        spectrum = np.fft.rfft(x[chosen], axis=1) * ((freqs < low) | (freqs > high))
-        x = x.copy()
-        x[chosen] = np.fft.irfft(spectrum, n=length, axis=1)
-        return x
+        return _filtered(x, chosen, (freqs < low) | (freqs > high))
 
     def _with_gap(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
@@ -252,6 +242,13 @@ class Augmentation:
         x = x.astype(np.float32)  # a copy: the caller's windows stay as they were
         x[chosen] = x[chosen] + level * np.sin(2 * np.pi * freq * np.arange(length) / SAMPLE_RATE + phase)
         return x
+
+
+def _filtered(x: np.ndarray, chosen: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """A copy of windows ``x`` whose ``chosen`` rows have their spectra multiplied by ``gain`` (one row each)."""
+    x = x.copy()
+    x[chosen] = np.fft.irfft(np.fft.rfft(x[chosen], axis=1) * gain, n=x.shape[1], axis=1)
+    return x
 
 
 def _file_scaled(audio: np.ndarray) -> np.ndarray:
