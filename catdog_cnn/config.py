@@ -24,6 +24,7 @@ __all__ = [
     "STEPS_PER_EXECUTION",
     "EVAL_BATCH_SIZE",
     "FEED_WORKERS",
+    "TEACHER_WEIGHT",
     "LONG_FILE_SECONDS",
     "LOUDNESS_EDGES",
     "DATA_ENV",
@@ -52,6 +53,7 @@ EPOCHS = 15
 STEPS_PER_EXECUTION = 25  # training steps per call into TensorFlow; the progress bar moves once per call
 EVAL_BATCH_SIZE = 320  # windows per batch when validating and predicting; divides the 1,600 validation windows
 FEED_WORKERS = 2  # threads preparing training batches; more than one also avoids Keras' stall at each epoch start
+TEACHER_WEIGHT = 0.5  # distillation: share of a training label taken from the teacher's probability
 LONG_FILE_SECONDS = 7.0  # error analysis: files longer than this count as long recordings
 LOUDNESS_EDGES = (0.0, 0.1, 0.5, 1.0)  # error analysis: bins of window peak / file peak
 

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from .config import (
     SEED,
     STEPS_PER_EPOCH,
     STEPS_PER_EXECUTION,
+    TEACHER_WEIGHT,
     VALIDATION_FRACTION,
     VALIDATION_STEPS,
     CatDogError,
@@ -38,6 +40,7 @@ __all__ = [
     "recipe",
     "set_seed",
     "training_feeds",
+    "SoftTargets",
     "training_callbacks",
     "compile_for_training",
     "train",
@@ -45,6 +48,7 @@ __all__ = [
     "rescore",
     "load_run",
     "predictor",
+    "ensemble_predictor",
     "eval_options",
 ]
 
@@ -198,6 +202,37 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
     return feed, validation.arrays()
 
 
+class SoftTargets(keras.utils.PyDataset):
+    """A training feed whose labels are moved ``weight`` of the way towards a teacher's probabilities.
+
+    Knowledge distillation (Hinton et al., 2015) for a network with one sigmoid
+    output: each window of ``feed`` is labelled ``(1 - weight) * label +
+    weight * teacher(window)``, the teacher seeing the same augmented window as
+    the network being trained. ``teacher`` must be safe to call from the feed's
+    threads, as :func:`ensemble_predictor` is.
+    """
+
+    def __init__(
+        self,
+        feed: SegmentBatches,
+        teacher: Callable[[np.ndarray], np.ndarray],
+        weight: float = TEACHER_WEIGHT,
+    ) -> None:
+        super().__init__(workers=feed.workers)
+        self.feed, self.teacher, self.weight = feed, teacher, weight
+
+    def __len__(self) -> int:
+        return len(self.feed)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        x, labels = self.feed[index]
+        taught = (1 - self.weight) * labels + self.weight * np.asarray(self.teacher(x)).ravel()
+        return x, taught.astype(np.float32)
+
+    def on_epoch_end(self) -> None:
+        self.feed.on_epoch_end()
+
+
 def compile_for_training(model: keras.Model, config: TrainConfig) -> keras.Model:
     """Compile ``model`` with ``config``'s optimizer (Adam, optionally keeping a moving average), loss and metric.
 
@@ -244,9 +279,19 @@ def training_callbacks(config: TrainConfig, *, validated: bool = True) -> list[k
     return callbacks
 
 
-def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> tuple[keras.Model, dict[str, list]]:
+def train(
+    config: TrainConfig,
+    split: Split,
+    *,
+    teacher: Callable[[np.ndarray], np.ndarray] | None = None,
+    teacher_weight: float = TEACHER_WEIGHT,
+    verbose: int | str = "auto",
+) -> tuple[keras.Model, dict[str, list]]:
     """Train a fresh model on ``split.train``, validating on random windows of ``split.validation``.
 
+    With a ``teacher`` (a probability function such as :func:`ensemble_predictor`
+    of trained models), the training labels are softened towards its
+    probabilities (see :class:`SoftTargets`); validation labels stay as they are.
     The validation windows (see :func:`training_feeds`) are scored after every
     epoch in batches of :data:`~catdog_cnn.config.EVAL_BATCH_SIZE`, which
     moves validation loss only in its last float digits.
@@ -260,6 +305,8 @@ def train(config: TrainConfig, split: Split, *, verbose: int | str = "auto") -> 
     """
     set_seed(config.seed)
     feed, validation = training_feeds(config, split)
+    if teacher is not None:
+        feed = SoftTargets(feed, teacher, teacher_weight)
     callbacks = [timer := _EpochTimer(), *training_callbacks(config, validated=validation is not None)]
     model = compile_for_training(build_model(config.preset, **config.model), config)
     with c_stderr_silenced():
@@ -362,6 +409,24 @@ def predictor(model: keras.Model, batch_size: int = EVAL_BATCH_SIZE):
     def predict(x: np.ndarray) -> np.ndarray:
         with c_stderr_silenced():
             return model.predict(x, batch_size=batch_size, verbose=0).ravel()
+
+    return predict
+
+
+def ensemble_predictor(models: Sequence[keras.Model]) -> Callable[[np.ndarray], np.ndarray]:
+    """The mean probability of ``models``, as one numpy-in, numpy-out function.
+
+    Each model runs as a compiled TensorFlow function in inference mode, which
+    may be called from several threads at once (a training feed's, as a teacher).
+    """
+    functions = [
+        tf.function(lambda x, m=m: m(x, training=False), input_signature=[tf.TensorSpec(m.input_shape, tf.float32)])
+        for m in models
+    ]
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        x = tf.convert_to_tensor(x, tf.float32)
+        return np.mean([f(x).numpy().ravel() for f in functions], axis=0)
 
     return predict
 

@@ -1,4 +1,5 @@
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import keras
 import numpy as np
@@ -6,8 +7,18 @@ import pytest
 
 from catdog_cnn.config import CatDogError
 from catdog_cnn.data import Clip, Split
+from catdog_cnn.generator import SegmentBatches, WindowSampler
 from catdog_cnn.model import build_model
-from catdog_cnn.train import compile_for_training, load_run, recipe, rescore, run, train
+from catdog_cnn.train import (
+    SoftTargets,
+    compile_for_training,
+    ensemble_predictor,
+    load_run,
+    recipe,
+    rescore,
+    run,
+    train,
+)
 
 TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
 
@@ -64,6 +75,52 @@ def test_label_smoothing_penalises_a_certain_right_answer():
         losses[smoothing] = model.evaluate(np.zeros((8, 1)), np.ones(8), verbose=0)[0]
     assert losses[0.0] < 1e-4
     assert losses[0.1] > 0.5  # the target is 0.95, not 1
+
+
+def test_soft_targets_move_labels_towards_the_teacher(synthetic_clips):
+    feed = SegmentBatches(WindowSampler(synthetic_clips, threshold=0.0), steps=3, batch_size=8, seed=1)
+    x, labels = feed[0]
+    assert set(labels) == {0.0, 1.0}
+    unsure = SoftTargets(feed, lambda w: np.full(len(w), 0.5), weight=0.5)
+    taught_x, taught = unsure[0]
+    np.testing.assert_array_equal(taught_x, x)  # the same windows, only the labels change
+    np.testing.assert_allclose(taught, 0.25 + 0.5 * labels)
+    assert len(unsure) == 3
+    unsure.on_epoch_end()
+    assert feed.epoch == 1  # the next epoch draws new windows
+    np.testing.assert_array_equal(SoftTargets(feed, lambda w: np.zeros(len(w)), weight=0.0)[0][1], feed[0][1])
+
+
+def _constant_model(p: float) -> keras.Model:
+    """A model of 4 inputs that answers ``p`` whatever they are."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.set_weights([np.zeros((4, 1)), np.array([np.log(p / (1 - p))])])
+    return model
+
+
+def test_ensemble_predictor_averages_its_models_from_several_threads():
+    predict = ensemble_predictor([_constant_model(0.2), _constant_model(0.6)])
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    np.testing.assert_allclose(predict(x), np.full(5, 0.4), rtol=1e-6)
+    with ThreadPoolExecutor(4) as pool:  # as a training feed's threads call a teacher
+        answers = list(pool.map(predict, [x[:n] for n in range(1, 9)]))
+    assert [len(a) for a in answers] == [1, 2, 3, 4, 5, 5, 5, 5]
+    np.testing.assert_allclose(np.concatenate(answers), 0.4, rtol=1e-6)
+
+
+def test_a_teacher_changes_what_the_network_learns(synthetic_clips):
+    split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
+    config = recipe("original", seed=3, **TINY)
+    _, alone = train(config, split, verbose=0)
+
+    def unsure(w):
+        return np.full(len(w), 0.5)
+
+    _, taught = train(config, split, teacher=unsure, verbose=0)
+    _, ignored = train(config, split, teacher=unsure, teacher_weight=0.0, verbose=0)
+    assert ignored["loss"] == alone["loss"]
+    assert taught["loss"] != alone["loss"]
+    assert taught["val_loss"] != alone["val_loss"]
 
 
 def test_recipe_rejects_unknown_names():
