@@ -37,7 +37,7 @@ def _train(args: argparse.Namespace) -> int:
     }
     config = recipe(args.preset, **changes)
     out = args.out or Path("runs") / f"{args.preset}-seed{config.seed}"
-    metrics = run(config, out, data_dir=args.data_dir, verbose=2)
+    metrics = run(config, out, data_dir=args.data_dir, progress=True)
     test = metrics["test"]
     print(f"model written to {out}")
     print(

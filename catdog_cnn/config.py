@@ -27,6 +27,7 @@ __all__ = [
     "TEACHER_WEIGHT",
     "LONG_FILE_SECONDS",
     "LOUDNESS_EDGES",
+    "TIE_DECIMALS",
     "DATA_ENV",
     "DATASET_HANDLE",
     "PROJECT_ROOT",
@@ -56,6 +57,7 @@ FEED_WORKERS = 2  # threads preparing training batches; more than one also avoid
 TEACHER_WEIGHT = 0.5  # distillation: share of a training label taken from the teacher's probability
 LONG_FILE_SECONDS = 7.0  # error analysis: files longer than this count as long recordings
 LOUDNESS_EDGES = (0.0, 0.1, 0.5, 1.0)  # error analysis: bins of window peak / file peak
+TIE_DECIMALS = 4  # choices by a float score round it to this many decimals first, then break ties by index
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder
 QUICK_ENV = "CATDOG_QUICK"  # "1" makes notebooks run a small, fast version

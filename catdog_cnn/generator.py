@@ -175,7 +175,7 @@ class Augmentation:
 
     def _band_limited(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
-        chosen = rng.random(n) < self.band_prob
+        chosen = rng.random((n,)) < self.band_prob
         low = rng.uniform(*self.band_low_hz, size=(n, 1))[chosen]
         high = rng.uniform(*self.band_high_hz, size=(n, 1))[chosen]
         freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
@@ -183,14 +183,15 @@ class Augmentation:
 
     def _tilted(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
-        chosen = rng.random(n) < self.tilt_prob
+        chosen = rng.random((n,)) < self.tilt_prob
         slope = rng.uniform(*self.tilt_db_per_octave, size=(n, 1))[chosen]
         return _filtered(x, chosen, tilt_gain(length, slope))
 
     def _notched(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, length = x.shape
-        chosen = rng.random(n) < self.notch_prob
-        low = np.exp(rng.uniform(*np.log(self.notch_low_hz), size=(n, 1)))[chosen]
+        chosen = rng.random((n,)) < self.notch_prob
+        low_log, high_log = np.log(self.notch_low_hz)
+        low = np.exp(rng.uniform(low_log, high_log, size=(n, 1)))[chosen]
         high = low * 2 ** rng.uniform(*self.notch_octaves, size=(n, 1))[chosen]
         freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
         return _filtered(x, chosen, (freqs < low) | (freqs > high))

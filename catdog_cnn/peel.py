@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from scipy.signal import freqz
 
-from .config import SAMPLE_RATE
+from .config import SAMPLE_RATE, TIE_DECIMALS
 
 __all__ = [
     "peelable_layers",
@@ -26,6 +26,7 @@ __all__ = [
     "decision",
     "first_layer_filters",
     "frequency_responses",
+    "filter_summary",
     "class_activation",
     "typical_windows",
     "mean_contributions",
@@ -114,6 +115,26 @@ def frequency_responses(
     return freqs, np.array(responses)
 
 
+def filter_summary(freqs: np.ndarray, gain_db: np.ndarray) -> list[dict[str, float]]:
+    """Each filter's deepest cut and the span of its gain, from :func:`frequency_responses`.
+
+    Returns
+    -------
+    list of dict
+        One per filter (numbered from 1): ``deepest_db`` and ``deepest_hz``, the
+        lowest gain and where it falls, and ``range_db``, highest minus lowest gain.
+    """
+    return [
+        {
+            "filter": i + 1,
+            "deepest_db": float(g.min()),
+            "deepest_hz": float(freqs[np.argmin(g)]),
+            "range_db": float(g.max() - g.min()),
+        }
+        for i, g in enumerate(gain_db)
+    ]
+
+
 def class_activation(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None) -> np.ndarray:
     """Evidence for dog over time: the last feature map weighted by the sigmoid weights.
 
@@ -129,15 +150,27 @@ def class_activation(model: keras.Model, x: np.ndarray, *, peeled: keras.Model |
     return acts[before_gap] @ weights
 
 
-def typical_windows(p_dog: np.ndarray, y: np.ndarray, *, label: int, n: int = 2) -> np.ndarray:
-    """Indices of ``n`` correctly classified windows of ``label`` whose confidence is closest to the median.
+def typical_windows(
+    p_dog: np.ndarray, y: np.ndarray, *, label: int, n: int = 2, decimals: int = TIE_DECIMALS
+) -> np.ndarray:
+    """Indices of ``n`` correctly classified windows of ``label`` in the middle of their confidence ranking.
 
     "Typical" rather than "best": the examples show what the model usually does.
+    The windows are ranked by p(dog) rounded to ``decimals``, ties by index, so
+    that round-off in another machine's last bits picks the same windows. The
+    first is the median (the lower of the two middle ones when their number is
+    even), then its neighbours in the ranking, the one above before the one below.
+
+    Returns
+    -------
+    np.ndarray of int, shape (min(n, number of correct windows),)
     """
     p_dog, y = np.ravel(p_dog), np.ravel(y)
     right = np.flatnonzero((y == label) & ((p_dog > 0.5) == bool(label)))
-    median = np.median(p_dog[right])
-    return right[np.argsort(np.abs(p_dog[right] - median), kind="stable")[:n]]
+    ranked = right[np.lexsort((right, np.round(p_dog[right], decimals)))]
+    middle = (len(ranked) - 1) // 2
+    nearest = sorted(range(len(ranked)), key=lambda i: (abs(i - middle), i < middle))
+    return ranked[nearest[:n]]
 
 
 def mean_contributions(d: Decision, y: np.ndarray) -> np.ndarray:

@@ -132,7 +132,7 @@ def spectrograms(
 def durations(clips: list[Clip], *, ax: Axes | None = None, bins: int = 20) -> Axes:
     """Histogram of clip durations per class."""
     ax = _axes(ax)
-    edges = np.linspace(0, max(c.seconds for c in clips), bins + 1)
+    edges = np.linspace(0, max(c.seconds for c in clips), bins + 1).tolist()
     for label, name in enumerate(LABELS):
         secs = [c.seconds for c in clips if c.label == label]
         ax.hist(
@@ -360,9 +360,9 @@ def accuracy_across_draws(
     rows = range(len(draws) - 1, -1, -1)
     starred = False
     for i, (name, values) in enumerate(draws.items()):
-        values, row = 100 * np.asarray(values), rows[i]
-        ax.scatter(values, np.full(values.size, row), color="tab:gray", alpha=0.7, label=None if i else "a draw")
-        ax.plot([values.mean()] * 2, [row - 0.3, row + 0.3], color="black", lw=2, label=None if i else "mean")
+        percent, row = 100 * np.asarray(values), rows[i]
+        ax.scatter(percent, np.full(percent.size, row), color="tab:gray", alpha=0.7, label=None if i else "a draw")
+        ax.plot([percent.mean()] * 2, [row - 0.3, row + 0.3], color="black", lw=2, label=None if i else "mean")
         if official and name in official:
             stars = 100 * np.asarray(official[name])
             label = None if starred else "official test split"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 import keras
 import numpy as np
 import tensorflow as tf
+from tqdm.auto import tqdm
 
 from ._quiet import c_stderr_silenced
 from .config import (
@@ -42,6 +44,7 @@ __all__ = [
     "training_feeds",
     "SoftTargets",
     "training_callbacks",
+    "TrainingProgress",
     "compile_for_training",
     "train",
     "run",
@@ -168,10 +171,9 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
     ``split.validation``, scaled as the training windows are); they are None
     when the split has no validation files.
     """
-    windows = {"threshold": config.threshold, "normalization": config.normalization}
     augmentation = (
         Augmentation(
-            speed=tuple(config.speed),
+            speed=(config.speed[0], config.speed[1]),  # a list when read back from config.json
             band_prob=config.band_prob,
             tilt_prob=config.tilt_prob,
             notch_prob=config.notch_prob,
@@ -185,7 +187,13 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
         else None
     )
     feed = SegmentBatches(
-        WindowSampler(split.train, augmentation=augmentation, balance=config.balance, **windows),
+        WindowSampler(
+            split.train,
+            augmentation=augmentation,
+            balance=config.balance,
+            threshold=config.threshold,
+            normalization=config.normalization,
+        ),
         steps=config.steps_per_epoch,
         batch_size=config.batch_size,
         seed=config.seed,
@@ -193,7 +201,7 @@ def training_feeds(config: TrainConfig, split: Split) -> tuple[SegmentBatches, t
     if not split.validation:
         return feed, None
     validation = SegmentBatches(
-        WindowSampler(split.validation, **windows),
+        WindowSampler(split.validation, threshold=config.threshold, normalization=config.normalization),
         steps=config.validation_steps,
         batch_size=config.batch_size,
         seed=config.seed + 10_000,
@@ -258,6 +266,42 @@ def compile_for_training(model: keras.Model, config: TrainConfig) -> keras.Model
     return model
 
 
+class TrainingProgress(keras.callbacks.Callback):
+    """One progress bar over all training steps, with the time left and the last epoch's scores.
+
+    The estimate assumes every epoch runs; early stopping can end training
+    sooner. The bar writes to standard output, because TensorFlow's log lines
+    are silenced on standard error while a model trains.
+    """
+
+    def __init__(self, epochs: int, steps_per_epoch: int) -> None:
+        super().__init__()
+        self.epochs, self.steps_per_epoch = epochs, steps_per_epoch
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.bar = tqdm(
+            total=self.epochs * self.steps_per_epoch,
+            desc=f"training, at most {self.epochs} epochs",
+            unit="step",
+            file=sys.stdout,
+            dynamic_ncols=True,
+        )
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._done = epoch * self.steps_per_epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        done = self._done + batch + 1  # with several steps per execution, ``batch`` is the last step's index
+        self.bar.update(done - self.bar.n)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        scores = {k: f"{v:.3f}" for k, v in (logs or {}).items() if k in ("loss", "val_loss", "val_accuracy")}
+        self.bar.set_postfix(epoch=f"{epoch + 1}/{self.epochs}", **scores)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.bar.close()
+
+
 def training_callbacks(config: TrainConfig, *, validated: bool = True) -> list[keras.callbacks.Callback]:
     """The callbacks ``config`` asks for: weight averaging, early stopping, learning-rate halving.
 
@@ -286,6 +330,7 @@ def train(
     teacher: Callable[[np.ndarray], np.ndarray] | None = None,
     teacher_weight: float = TEACHER_WEIGHT,
     verbose: int | str = "auto",
+    progress: bool = False,
 ) -> tuple[keras.Model, dict[str, list]]:
     """Train a fresh model on ``split.train``, validating on random windows of ``split.validation``.
 
@@ -294,7 +339,8 @@ def train(
     probabilities (see :class:`SoftTargets`); validation labels stay as they are.
     The validation windows (see :func:`training_feeds`) are scored after every
     epoch in batches of :data:`~catdog_cnn.config.EVAL_BATCH_SIZE`, which
-    moves validation loss only in its last float digits.
+    moves validation loss only in its last float digits. ``progress`` shows one
+    :class:`TrainingProgress` bar instead of Keras' output (``verbose``).
 
     Returns
     -------
@@ -308,6 +354,9 @@ def train(
     if teacher is not None:
         feed = SoftTargets(feed, teacher, teacher_weight)
     callbacks = [timer := _EpochTimer(), *training_callbacks(config, validated=validation is not None)]
+    if progress:
+        callbacks.append(TrainingProgress(config.epochs, config.steps_per_epoch))
+        verbose = 0
     model = compile_for_training(build_model(config.preset, **config.model), config)
     with c_stderr_silenced():
         fit = model.fit(
@@ -369,6 +418,7 @@ def run(
     *,
     data_dir: str | os.PathLike | None = None,
     verbose: int | str = "auto",
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Train, evaluate on validation and test files, and write the run folder.
 
@@ -386,7 +436,7 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     split = load_split(data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
     start = time.perf_counter()
-    model, history = train(config, split, verbose=verbose)
+    model, history = train(config, split, verbose=verbose, progress=progress)
     train_seconds = time.perf_counter() - start
     metrics = {
         "train_seconds": train_seconds,

@@ -88,8 +88,27 @@ def test_typical_windows_are_right_and_near_the_median():
     assert sorted(peel.typical_windows(p, y, label=0, n=2)) == [4, 6]  # 0.95 is wrong, left out
 
 
+def test_typical_windows_pick_the_same_windows_whatever_the_last_bits():
+    # two middle windows exactly as far from the median: round-off must not decide between them
+    p = np.array([0.7, 0.82138, 0.9, 0.82351, 0.6, 0.95])
+    y = np.ones(6, dtype=int)
+    for eps in (0.0, 1e-9, -1e-9):
+        nudged = p + eps * np.array([0, 1, 0, -1, 0, 0])
+        assert list(peel.typical_windows(nudged, y, label=1, n=3)) == [1, 3, 0]  # lower middle, above, below
+    ties = np.array([0.8, 0.8, 0.8, 0.8])
+    assert list(peel.typical_windows(ties + [0, 1e-7, -1e-7, 0], np.ones(4), label=1, n=4)) == [1, 2, 0, 3]
+
+
 def test_mean_contributions_split_by_class(net, windows):
     d = peel.decision(net, windows)
     means = peel.mean_contributions(d, np.array([0, 1, 1]))
     np.testing.assert_allclose(means[0], d.contributions[0])
     np.testing.assert_allclose(means[1], d.contributions[1:].mean(axis=0))
+
+
+def test_filter_summary_finds_each_filters_notch():
+    freqs = np.linspace(0, 8000, 5)
+    gain_db = np.array([[0.0, -3, -40, -3, 0], [0.0, 0, 0, 0, -6]])
+    first, second = peel.filter_summary(freqs, gain_db)
+    assert first == {"filter": 1, "deepest_db": -40.0, "deepest_hz": 4000.0, "range_db": 40.0}
+    assert (second["deepest_hz"], second["range_db"]) == (8000.0, 6.0)

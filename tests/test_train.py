@@ -21,13 +21,14 @@ from catdog_cnn.train import (
 )
 
 TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
+SMALL = {"n_layers": 3}  # the original's blocks, fewer of them, with Keras' own batch normalization: quick to compile
 
 
 def test_training_is_repeatable_with_one_seed(synthetic_clips):
     split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
-    _, a = train(recipe("original", seed=5, **TINY), split, verbose=0)
-    _, b = train(recipe("original", seed=5, **TINY), split, verbose=0)
-    _, c = train(recipe("original", seed=6, **TINY), split, verbose=0)
+    _, a = train(recipe("original", seed=5, model=SMALL, **TINY), split, verbose=0)
+    _, b = train(recipe("original", seed=5, model=SMALL, **TINY), split, verbose=0)
+    _, c = train(recipe("original", seed=6, model=SMALL, **TINY), split, verbose=0)
     assert a["loss"] == b["loss"] and a["val_loss"] == b["val_loss"]
     assert a["loss"] != c["loss"]
 
@@ -36,7 +37,7 @@ def test_early_stopping_waits_for_patience_from(synthetic_clips):
     # validation clips carry the opposite labels, so the better the network learns, the worse validation gets
     flipped = [Clip(c.name, 1 - c.label, c.audio) for c in synthetic_clips]
     split = Split(train=synthetic_clips, validation=flipped, test=[], dropped=[])
-    learning = TINY | {"epochs": 6, "learning_rate": 0.01, "patience": 1}
+    learning = TINY | {"epochs": 6, "learning_rate": 0.01, "patience": 1, "model": SMALL}
     _, stopped = train(recipe("original", seed=0, **learning), split, verbose=0)
     assert len(stopped["loss"]) < 6
     _, waited = train(recipe("original", seed=0, patience_from=4, **learning), split, verbose=0)
@@ -110,7 +111,7 @@ def test_ensemble_predictor_averages_its_models_from_several_threads():
 
 def test_a_teacher_changes_what_the_network_learns(synthetic_clips):
     split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
-    config = recipe("original", seed=3, **TINY)
+    config = recipe("original", seed=3, model=SMALL, **TINY)
     _, alone = train(config, split, verbose=0)
 
     def unsure(w):
@@ -121,6 +122,15 @@ def test_a_teacher_changes_what_the_network_learns(synthetic_clips):
     assert ignored["loss"] == alone["loss"]
     assert taught["loss"] != alone["loss"]
     assert taught["val_loss"] != alone["val_loss"]
+
+
+def test_training_progress_counts_every_step_and_shows_the_scores(synthetic_clips, capsys):
+    split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
+    train(recipe("original", seed=0, model=SMALL, **TINY), split, progress=True)
+    out = capsys.readouterr().out
+    assert "training, at most 2 epochs" in out
+    assert "6/6" in out and "epoch=2/2" in out and "val_accuracy=" in out
+    assert "Epoch 1/2" not in out  # Keras' own per-epoch lines are replaced by the bar
 
 
 def test_recipe_rejects_unknown_names():
