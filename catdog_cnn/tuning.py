@@ -17,12 +17,12 @@ from typing import Any
 import keras
 import keras_tuner as kt
 
-from .config import EVAL_BATCH_SIZE, SEED, SEGMENT
+from .config import EVAL_BATCH_SIZE, SEED, SEGMENT, TIE_DECIMALS
 from .data import Split
 from .model import build_model, multiply_adds
 from .train import TrainConfig, compile_for_training, recipe, set_seed, training_callbacks, training_feeds
 
-__all__ = ["layers_for_stride", "tune", "FINAL_STEPS"]
+__all__ = ["layers_for_stride", "tune", "table", "FINAL_STEPS"]
 
 FINAL_STEPS = 16  # length of the last layer's output in the original (16000 / 2**10, rounded up)
 
@@ -97,24 +97,25 @@ def tune(
         model = build_model(config.preset, **{**config.model, "n_layers": layers_for_stride(stride), **knobs})
         return compile_for_training(model, config)
 
-    tuner = kt.GridSearch(
-        hypermodel,
-        objective="val_accuracy",
-        executions_per_trial=seeds,
-        seed=config.seed,
-        directory=directory or tempfile.mkdtemp(prefix="catdog-tune-"),
-        project_name="grid",
-        overwrite=True,
-    )
-    timer_log: list[list[float]] = []
-    tuner.search(
-        feed,
-        validation_data=validation,
-        validation_batch_size=EVAL_BATCH_SIZE,
-        epochs=config.epochs,
-        verbose=0,
-        callbacks=[_Timer(timer_log), *training_callbacks(config, validated=validation is not None)],
-    )
+    with tempfile.TemporaryDirectory(prefix="catdog-tune-") as scratch:  # KerasTuner's trial files, removed after
+        tuner = kt.GridSearch(
+            hypermodel,
+            objective="val_accuracy",
+            executions_per_trial=seeds,
+            seed=config.seed,
+            directory=directory or scratch,
+            project_name="grid",
+            overwrite=True,
+        )
+        timer_log: list[list[float]] = []
+        tuner.search(
+            feed,
+            validation_data=validation,
+            validation_batch_size=EVAL_BATCH_SIZE,
+            epochs=config.epochs,
+            verbose=0,
+            callbacks=[_Timer(timer_log), *training_callbacks(config, validated=validation is not None)],
+        )
     rows = []
     for trial in tuner.oracle.trials.values():
         knobs = dict(trial.hyperparameters.values)
@@ -132,4 +133,22 @@ def tune(
         epochs = [seconds for run in timer_log[i * seeds : (i + 1) * seeds] for seconds in run]
         row["epochs_run"] = len(epochs) / seeds
         row["seconds_per_epoch"] = sum(epochs) / len(epochs)
-    return sorted(rows, key=lambda r: -r["val_accuracy"])
+    # best first; near-ties (within TIE_DECIMALS) keep the grid order, whatever another machine's round-off
+    return sorted(rows, key=lambda r: -round(r["val_accuracy"], TIE_DECIMALS))
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The rows of :func:`tune` as a Markdown table, one line per combination in their order.
+
+    Knobs a grid did not vary show the original's value (kernel 4, stride 2, 10 filters).
+    """
+    lines = [
+        "| kernel | stride | filters | layers | parameters | M multiply-adds | s per epoch | validation accuracy |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.get('kernel_size', 4)} | {r.get('strides', 2)} | {r.get('filters', 10)} | {r['n_layers']} "
+            f"| {r['params']:,} | {r['macs'] / 1e6:.1f} | {r['seconds_per_epoch']:.1f} | {r['val_accuracy']:.3f} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""The root conftest's promise: a skipped real-data or browser test is listed at the end, and fails CI."""
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
+SKIPPING = """
+import pytest
+
+@pytest.mark.browser
+def test_in_a_browser():
+    pytest.skip("no chromium here")
+
+def test_plain():
+    pass
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(ROOT_CONFTEST.read_text())
+    pytester.makeini("[pytest]\nmarkers =\n    browser: drives JupyterLab\n    realdata: needs the data\n")
+    pytester.makepyfile(test_skipping=SKIPPING)
+    return pytester
+
+
+def test_a_skipped_browser_test_is_listed_at_the_end(project, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*real-data and browser tests NOT RUN*", "SKIPPED *test_in_a_browser: no chromium here"]
+    )
+    assert result.ret == 0
+
+
+def test_a_skipped_browser_test_fails_ci(project, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["CI must run these tests: the run fails."])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
