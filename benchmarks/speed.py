@@ -1,10 +1,13 @@
-"""Speed on this machine: generator throughput, epoch time, inference throughput (Keras, XLA, LiteRT).
+"""Speed on this machine: generator throughput, epoch time, inference throughput (Keras, XLA, LiteRT),
+and what a user of `catdog-cnn predict` waits for: start-up on a 5-s file with the LiteRT and the Keras
+runtime (wall time and peak memory, and their ratio, in one run), and a 2-hour 48 kHz stereo file streamed.
 
 The original recipe trains with XLA-compiled batch normalization
 (``catdog_cnn.model.XLABatchNormalization``); training steps are timed with it and
 with Keras' own layer.
 
-Usage: python benchmarks/speed.py [--out benchmarks/results/speed.json]
+Usage: python benchmarks/speed.py [--only predict] [--out benchmarks/results/speed.json]
+(--only predict measures the `predict` figures alone and keeps the others already in --out.)
 
 Measured on the real training files (CATDOG_DATA_DIR). Prints a table and
 writes the figures to a JSON file.
@@ -16,13 +19,17 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
+import soundfile as sf
 
-from catdog_cnn.config import BATCH_SIZE, PEAK_THRESHOLD, SEGMENT
+from catdog_cnn.config import BATCH_SIZE, PEAK_THRESHOLD, SAMPLE_RATE, SEGMENT
 from catdog_cnn.data import load_split
 from catdog_cnn.generator import WindowSampler, throughput
 from catdog_cnn.litert import LiteRTPredictor
@@ -125,21 +132,96 @@ def runtime_options() -> dict[str, float]:
     }
 
 
+# Run from a small, fresh Python: a child forked from this large process would count its memory as its own peak.
+MEASURE = """
+import os, subprocess, sys, tempfile, time
+with tempfile.TemporaryFile() as err:  # a file, not a pipe: a long progress bar cannot fill it and block
+    start = time.perf_counter()
+    child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=err)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
+    seconds = time.perf_counter() - start
+    err.seek(0)
+    print(os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss / 1024, err.read().decode()[-2000:])
+"""
+
+
+def timed_command(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one run of a command, which must succeed."""
+    out = subprocess.run([sys.executable, "-c", MEASURE, *args], capture_output=True, text=True, check=True).stdout
+    code, seconds, peak, errors = out.split(" ", 3)
+    if int(code) != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {errors}")
+    return float(seconds), float(peak)
+
+
+def predict_startup(split, runs: int = 5) -> dict[str, float]:
+    """`catdog-cnn predict` on a 5-s test recording, LiteRT against Keras, medians of ``runs`` runs each."""
+    clip = next(c for c in split.test if c.seconds >= 5)
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "five_seconds.wav"
+        sf.write(path, clip.audio[: 5 * SAMPLE_RATE], SAMPLE_RATE, subtype="PCM_16")
+        for runtime in ("litert", "keras"):
+            command = [sys.executable, "-m", "catdog_cnn.cli", "predict", str(path), "--runtime", runtime]
+            walls, peaks = zip(*(timed_command(command) for _ in range(runs)), strict=True)
+            results[f"predict_5s_wall_s_{runtime}"] = float(np.median(walls))
+            results[f"predict_5s_peak_mb_{runtime}"] = float(np.median(peaks))
+    results["predict_5s_keras_over_litert_wall"] = (
+        results["predict_5s_wall_s_keras"] / results["predict_5s_wall_s_litert"]
+    )
+    results["predict_5s_keras_over_litert_memory"] = (
+        results["predict_5s_peak_mb_keras"] / results["predict_5s_peak_mb_litert"]
+    )
+    return results
+
+
+def predict_long_file(hours: float = 2.0, rate: int = 48_000) -> dict[str, float]:
+    """`catdog-cnn predict` streaming a long 48 kHz stereo WAV (tones in noise, written a minute at a time)."""
+    rng = np.random.default_rng(0)
+    t = np.arange(60 * rate) / rate
+    minute = 0.2 * np.sin(2 * np.pi * 440 * t) * (np.sin(2 * np.pi * 0.5 * t) > 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long.wav"
+        with sf.SoundFile(path, "w", rate, 2, subtype="PCM_16", format="RF64") as f:
+            for _ in range(round(hours * 60)):
+                noise = 0.01 * rng.standard_normal((len(t), 2))
+                f.write((minute[:, None] + noise).astype(np.float32))
+        size = path.stat().st_size
+        seconds, peak = timed_command([sys.executable, "-m", "catdog_cnn.cli", "predict", str(path), "--jsonl"])
+    return {
+        "predict_long_hours": hours,
+        "predict_long_file_gb": size / 1e9,
+        "predict_long_wall_s": seconds,
+        "predict_long_peak_mb": peak,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "speed.json")
+    parser.add_argument("--only", choices=["predict"], help="measure only the `predict` figures")
     args = parser.parse_args()
     split = load_split()
     results = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"}
+    if args.only == "predict":
+        kept = json.loads(args.out.read_text()) if args.out.is_file() else {}
+        results = kept | results | predict_startup(split) | predict_long_file()
+        args.out.write_text(json.dumps(results, indent=2))
+        return print_results(results)
     results |= generator_throughput(split)
     results |= runtime_options()
     results |= epoch_time(split)  # switches op determinism on, as every training run does
     results["original_train_step_ms_deterministic"] = train_step_ms(False)
     results["original_train_step_ms_deterministic_xla_batch_norm"] = train_step_ms(False, batch_norm="xla")
+    results |= predict_startup(split) | predict_long_file()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
+    print_results(results)
+
+
+def print_results(results: dict) -> None:
     for key, value in results.items():
-        print(f"{key:40s} {value:,.1f}" if isinstance(value, float) else f"{key:40s} {value}")
+        print(f"{key:40s} {value:,.2f}" if isinstance(value, float) else f"{key:40s} {value}")
 
 
 if __name__ == "__main__":

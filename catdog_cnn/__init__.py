@@ -1,12 +1,14 @@
-"""catdog_cnn: tell cat sounds from dog sounds with a 1-D CNN on the raw waveform."""
+"""catdog_cnn: tell cat sounds from dog sounds with a 1-D CNN on the raw waveform.
 
-from ._quiet import import_tensorflow_quietly
+Importing the package loads neither TensorFlow nor Keras: predicting with the
+committed LiteRT models needs neither. The modules that build and train
+networks (``model``, ``train``, ``generator``, ``peel``, ...) load them.
+"""
 
-import_tensorflow_quietly()
+from typing import Any
 
-from .config import SAMPLE_RATE, SEED, SEGMENT, CatDogError, quick_mode  # noqa: E402
-from .data import LABELS, load_split, load_wav  # noqa: E402
-from .model import build_model  # noqa: E402
+from .config import SAMPLE_RATE, SEED, SEGMENT, CatDogError, quick_mode
+from .data import LABELS, load_split, load_wav
 
 __version__ = "0.1.0"
 
@@ -21,3 +23,11 @@ __all__ = [
     "load_wav",
     "build_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "build_model":  # needs TensorFlow: loaded on first use
+        from .model import build_model
+
+        return build_model
+    raise AttributeError(f"module 'catdog_cnn' has no attribute {name!r}")

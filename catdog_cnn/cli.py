@@ -1,9 +1,10 @@
-"""The ``catdog-cnn`` command line: fetch-data, train, evaluate, predict."""
+"""The ``catdog-cnn`` command line: fetch-data, train, evaluate, predict, export-litert."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +23,8 @@ The dataset is found in this order: --data-dir, the environment variable
 def _fetch(args: argparse.Namespace) -> int:
     from .data import fetch_data
 
-    path = fetch_data(args.dest)
+    dest = args.dest or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR  # a folder that exists is verified, not fetched
+    path = fetch_data(dest)
     print(f"dataset ready in {path}")
     return 0
 
@@ -48,23 +50,25 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_runtime_option(parser: argparse.ArgumentParser) -> None:
+def _add_runtime_option(parser: argparse.ArgumentParser, *, default: str) -> None:
     parser.add_argument(
         "--runtime",
-        choices=["keras", "litert"],
-        default="keras",
-        help="run the network with Keras (default) or converted to LiteRT, faster on a CPU, same results",
+        choices=["litert", "keras"],
+        default=default,
+        help=f"run the network with LiteRT (the model.tflite beside model.keras; no TensorFlow, starts in about "
+        f"a second) or with Keras (loads TensorFlow); default {default}",
     )
 
 
-def _probability_function(model, runtime: str):
-    """Keras' own ``predict``, or the same model converted to LiteRT (several times faster on a CPU)."""
+def _probability_function(model, runtime: str, model_path: Path):
+    """Keras' own ``predict``, or the model's LiteRT twin (the committed one, else converted now)."""
     from .train import predictor
 
     if runtime == "litert":
-        from .litert import LiteRTPredictor
+        from .litert import LITERT_FILE, LiteRTPredictor
 
-        return LiteRTPredictor(model)
+        twin = (model_path if model_path.is_dir() else model_path.parent) / LITERT_FILE
+        return LiteRTPredictor(twin.read_bytes() if twin.is_file() else model)
     return predictor(model)
 
 
@@ -77,7 +81,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     split = load_split(args.data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
     clips = {"test": split.test, "validation": split.validation}[args.on]
     options = eval_options(config) | ({"normalization": args.normalization} if args.normalization else {})
-    metrics = evaluate(_probability_function(model, args.runtime), clips, **options)
+    metrics = evaluate(_probability_function(model, args.runtime, args.model), clips, **options)
     metrics["dropped_duplicates"] = split.dropped
     if args.json:
         print(json.dumps(metrics, indent=2))
@@ -99,28 +103,63 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict(args: argparse.Namespace) -> int:
-    from .data import load_wav
-    from .evaluate import predict_clip
-    from .train import eval_options, load_run
+def _predictor(model_dir: Path, runtime: str):
+    """The probability function and window options of a run folder, without TensorFlow for LiteRT."""
+    from .predict import load_predictor, run_options
 
-    model, config = load_run(args.model)
-    predict = _probability_function(model, args.runtime)
-    results, failed = [], False
-    for path in args.files:
-        try:
-            result = predict_clip(predict, load_wav(path), **eval_options(config))
-        except CatDogError as err:
-            print(str(err) if str(err).startswith(str(path)) else f"{path}: {err}", file=sys.stderr)
+    if runtime == "keras":
+        from .train import load_run, predictor
+
+        model, _ = load_run(model_dir)
+        return predictor(model), run_options(model_dir if model_dir.is_dir() else model_dir.parent)
+    return load_predictor(model_dir), run_options(model_dir if model_dir.is_dir() else model_dir.parent)
+
+
+def _as_text(record: dict) -> str:
+    if "error" in record:
+        return f"{record['path']}: {record['error']}"
+    seconds = " ".join("-" if p is None else f"{p:.2f}" for p in record["segments"])
+    verdict = "nothing to hear" if record["label"] is None else f"{record['label']} (p_dog {record['p_dog']:.3f})"
+    note = f" [{record['note']}]" if record["note"] else ""
+    return f"{record['path']}: {verdict}{note}; per second: {seconds}"
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .inputs import expand_inputs
+    from .predict import predict_recording
+
+    predict, options = _predictor(args.model, args.runtime)
+    records, failed = [], False
+    for item in expand_inputs(args.inputs, stdin=sys.stdin.buffer):
+        if item.source is not None:
+            try:
+                record = {"path": item.name, **predict_recording(predict, item.source, name=item.name, **options)}
+            except CatDogError as err:
+                record = {"path": item.name, "error": str(err).removeprefix(f"{item.name}: ")}
+            except Exception as err:  # never a traceback, never the other files lost
+                record = {"path": item.name, "error": f"unexpected error ({type(err).__name__}: {err})"}
+        else:
+            record = {"path": item.name, "error": item.error or "nothing to read."}
+        if "error" in record:
             failed = True
-            continue
-        results.append({"path": str(path), **result})
-        if not args.json:
-            seconds = " ".join(f"{p:.2f}" for p in result["segments"])
-            print(f"{path}: {result['label']} (p_dog {result['p_dog']:.3f}; per second: {seconds})")
+            print(_as_text(record), file=sys.stderr, flush=True)
+        if args.jsonl:
+            print(json.dumps(record), flush=True)
+        elif args.json:
+            records.append(record)
+        elif "error" not in record:
+            print(_as_text(record), flush=True)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps(records, indent=2))
     return 1 if failed else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .litert import export
+
+    path = export(args.model)
+    print(f"LiteRT model written to {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,7 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Download 'Audio Cats and Dogs' from Kaggle (no account needed) "
         "and check its layout and SHA-256 sums.",
     )
-    p.add_argument("--dest", type=Path, default=DEFAULT_DATA_DIR, help=f"target folder (default {DEFAULT_DATA_DIR})")
+    p.add_argument(
+        "--dest",
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"target folder (default ${DATA_ENV}, else {DEFAULT_DATA_DIR}); if it exists, it is verified instead",
+    )
     p.set_defaults(func=_fetch)
 
     p = sub.add_parser(
@@ -177,24 +222,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, default=None, help="dataset folder")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    _add_runtime_option(p)
+    _add_runtime_option(p, default="keras")
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser(
         "predict",
-        help="say whether WAV files hold a cat or a dog",
-        description="Print, per file, the probability of dog, the label and the "
-        "per-second probabilities. A file that fails is reported on stderr "
-        "as 'FILE: reason'; the others are still predicted; the exit status "
-        "is then 1.",
+        help="say whether recordings hold a cat or a dog",
+        description="Print, per recording, the probability of dog, the label and the per-second "
+        "probabilities. Reads WAV, FLAC, OGG, MP3, M4A/AAC and the soundtracks of videos, any rate and "
+        "channel count; long files are streamed. Windows quieter than the silence level are not "
+        "classified ('-'). A recording that cannot be read is reported on stderr as 'FILE: reason'; the "
+        "others are still predicted; the exit status is then 1.",
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="WAV files (any rate, any channels)")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="audio files, folders (searched recursively), glob patterns such as 'recordings/**/*.m4a', "
+        "or - for audio on standard input",
+    )
     p.add_argument(
         "--model", type=Path, default=DEFAULT_MODEL, help=f"run folder or .keras file (default {DEFAULT_MODEL})"
     )
-    p.add_argument("--json", action="store_true", help="print a JSON list of {path, p_dog, label, segments}")
-    _add_runtime_option(p)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON list of {path, label, p_dog, ...} at the end")
+    out.add_argument("--jsonl", action="store_true", help="print one JSON object per recording as soon as it is done")
+    _add_runtime_option(p, default="litert")
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser(
+        "export-litert",
+        help="write the LiteRT twin (model.tflite) of a run folder's model.keras",
+        description="Convert a run folder's model.keras to model.tflite, which `predict` runs without TensorFlow.",
+    )
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"run folder (default {DEFAULT_MODEL})")
+    p.set_defaults(func=_export)
     return parser
 
 

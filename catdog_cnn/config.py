@@ -28,6 +28,9 @@ __all__ = [
     "LONG_FILE_SECONDS",
     "LOUDNESS_EDGES",
     "TIE_DECIMALS",
+    "SILENCE_DBFS",
+    "DECODE_BLOCK_SECONDS",
+    "LONG_INPUT_SECONDS",
     "DATA_ENV",
     "DATASET_HANDLE",
     "PROJECT_ROOT",
@@ -57,6 +60,9 @@ FEED_WORKERS = 2  # threads preparing training batches; more than one also avoid
 TEACHER_WEIGHT = 0.5  # distillation: share of a training label taken from the teacher's probability
 LONG_FILE_SECONDS = 7.0  # error analysis: files longer than this count as long recordings
 LOUDNESS_EDGES = (0.0, 0.1, 0.5, 1.0)  # error analysis: bins of window peak / file peak
+SILENCE_DBFS = -50.0  # predict: a window whose RMS level is below this is silent, neither cat nor dog
+DECODE_BLOCK_SECONDS = 30.0  # predict: seconds of audio decoded at a time, so memory stays bounded
+LONG_INPUT_SECONDS = 60.0  # predict: inputs longer than this show a progress bar
 TIE_DECIMALS = 4  # choices by a float score round it to this many decimals first, then break ties by index
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import math
 import os
 import shutil
 import tempfile
@@ -13,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.io import wavfile
-from scipy.signal import resample_poly
+import soundfile as sf
 
+from .audio import load_audio
 from .config import (
     CROSS_VALIDATION_FOLDS,
     DATA_ENV,
@@ -97,6 +96,14 @@ def _missing_data_message(looked: Path) -> str:
         f"  2. set the environment variable {DATA_ENV} to the folder that holds it;\n"
         f"  3. pass the folder explicitly (`--data-dir DIR` on the command line, "
         f"`data_dir=` in Python)."
+    )
+
+
+def _download_failed_message(handle: str, dest: Path, reason: str) -> str:
+    return (
+        f"downloading the dataset failed ({reason}). Get it another way: set {DATA_ENV} to a folder that holds "
+        f"it, or pass --data-dir DIR, or download it by hand from https://www.kaggle.com/datasets/{handle} and "
+        f"unpack it so that {dest}/{AUDIO_FOLDER}/*.wav and {dest}/{SPLIT_FILE} exist."
     )
 
 
@@ -205,7 +212,13 @@ def fetch_data(
         check_layout(dest)
         _verify_checksums(dest / AUDIO_FOLDER)
         return dest
-    source = Path(download(handle))
+    try:
+        source = Path(download(handle))
+    except CatDogError:
+        raise
+    except Exception as err:  # requests, kagglehub and the OS each raise their own kinds when offline
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise CatDogError(_download_failed_message(handle, dest, f"{type(err).__name__}: {reason}")) from None
     found = [p.parent for p in source.rglob(SPLIT_FILE)]
     if not found:
         raise CatDogError(f"{source}: the download has no {SPLIT_FILE}; the dataset layout has changed.")
@@ -221,59 +234,7 @@ def fetch_data(
     return dest
 
 
-def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
-    if data.dtype == np.uint8:  # 8-bit WAV is unsigned, centred on 128
-        return (data.astype(np.float32) - 128.0) / 128.0
-    if data.dtype == np.int16:
-        return data.astype(np.float32) / 32768.0
-    if data.dtype == np.int32:  # 24-bit data comes left-justified in int32
-        return (data.astype(np.float64) / 2147483648.0).astype(np.float32)
-    if data.dtype.kind == "f":
-        return data.astype(np.float32)
-    raise CatDogError(f"{path}: unsupported sample type {data.dtype}; convert it to 16-bit PCM WAV.")
-
-
-def load_wav(path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Decode a WAV file to mono float32 in [-1, 1] at ``sample_rate``.
-
-    Reads 8/16/24/32-bit PCM and 32/64-bit float files, downmixes several
-    channels by averaging and resamples with ``scipy.signal.resample_poly``.
-
-    Parameters
-    ----------
-    path : path
-        The WAV file.
-    sample_rate : int
-        Target rate in Hz.
-
-    Returns
-    -------
-    np.ndarray, shape (n,)
-        float32 samples in [-1, 1].
-
-    Raises
-    ------
-    CatDogError
-        If the file cannot be read or decoded, holds no samples, or holds NaN/inf.
-    """
-    path = Path(path)
-    try:
-        rate, data = wavfile.read(path)
-    except FileNotFoundError:
-        raise CatDogError(f"{path}: no such file") from None
-    except (ValueError, OSError, EOFError) as err:
-        raise CatDogError(f"{path}: not a readable WAV file ({err}); convert it to 16-bit PCM WAV.") from None
-    audio = _to_float(np.asarray(data), path)
-    if audio.ndim == 2:
-        audio = audio.mean(axis=1, dtype=np.float32)
-    if audio.size == 0:
-        raise CatDogError(f"{path}: the file holds no audio samples.")
-    if not np.all(np.isfinite(audio)):
-        raise CatDogError(f"{path}: the file holds NaN or infinite samples.")
-    if rate != sample_rate:
-        g = math.gcd(int(rate), sample_rate)
-        audio = resample_poly(audio, sample_rate // g, int(rate) // g).astype(np.float32)
-    return np.clip(audio, -1.0, 1.0)
+load_wav = load_audio  # the name this function had when the package read WAV only; it reads any format now
 
 
 def read_split_table(data_dir: str | os.PathLike | None = None) -> dict[str, list[str]]:
@@ -412,19 +373,24 @@ def cross_validation_splits(
     return splits
 
 
+SUBTYPE_DTYPES = {"PCM_U8": "uint8", "PCM_S8": "int8", "PCM_16": "int16", "PCM_24": "int24", "PCM_32": "int32",
+                  "FLOAT": "float32", "DOUBLE": "float64"}  # fmt: skip
+
+
 def wav_format(path: str | os.PathLike) -> tuple[int, int, str]:
-    """Sample rate, channel count and sample type of a WAV file, read without decoding it all.
+    """Sample rate, channel count and sample type of an audio file, read from its header alone.
 
     Returns
     -------
     tuple
-        ``(rate in Hz, channels, dtype name)``, e.g. ``(16000, 1, "int16")``.
+        ``(rate in Hz, channels, sample type)``, e.g. ``(16000, 1, "int16")``; the
+        type is libsndfile's subtype name where it is not plain PCM or float.
     """
     try:
-        rate, data = wavfile.read(path, mmap=True)
-    except (ValueError, OSError, EOFError) as err:
-        raise CatDogError(f"{path}: not a readable WAV file ({err})") from None
-    return int(rate), 1 if data.ndim == 1 else int(data.shape[1]), str(data.dtype)
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise CatDogError(f"{path}: not a readable audio file ({err})") from None
+    return int(info.samplerate), int(info.channels), SUBTYPE_DTYPES.get(info.subtype, info.subtype)
 
 
 def format_census(data_dir: str | os.PathLike | None = None) -> dict[tuple[int, int, str], int]:

@@ -13,7 +13,7 @@ from scipy.stats import rankdata
 
 from .config import LONG_FILE_SECONDS, LOUDNESS_EDGES, PROJECT_ROOT, SAMPLE_RATE, SEGMENT, CatDogError
 from .data import LABELS, Clip
-from .generator import EvalWindows, evaluation_windows
+from .windows import EvalWindows, evaluation_windows
 
 __all__ = [
     "roc_auc",
@@ -118,7 +118,7 @@ def evaluate(
     clips : list of Clip
         Clips to score (usually the test files).
     normalization : {"window", "none"}
-        Scaling of the evaluation windows (see :func:`~catdog_cnn.generator.clip_windows`).
+        Scaling of the evaluation windows (see :func:`~catdog_cnn.windows.clip_windows`).
     min_peak : float
         Keep only windows that reach this share of their clip's peak (0: all).
 

@@ -15,23 +15,45 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
-from ._quiet import c_stderr_silenced
+from ._quiet import c_stderr_silenced, import_tensorflow_quietly
 from .config import CatDogError
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["convert", "export", "LiteRTPredictor", "LITERT_FILE"]
 
 LITERT_BATCH = 32  # windows per interpreter call; small batches keep XNNPACK's buffers in cache
 LITERT_THREADS = os.cpu_count() or 1
+LITERT_FILE = "model.tflite"  # beside model.keras in a run folder
 
 
 def convert(model: keras.Model) -> bytes:
     """Convert a Keras model made by :func:`~catdog_cnn.model.build_model` to a LiteRT flatbuffer."""
+    import_tensorflow_quietly()
     import tensorflow as tf
 
     with c_stderr_silenced(), contextlib.redirect_stdout(io.StringIO()):  # the converter's export chatter
         return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
+def export(run_dir: str | os.PathLike) -> Path:
+    """Write ``model.tflite``, the LiteRT twin of a run folder's ``model.keras``, and return its path.
+
+    ``catdog-cnn predict`` runs it without TensorFlow.
+    """
+    from .train import load_run
+
+    model, _ = load_run(run_dir)
+    folder = Path(run_dir) if Path(run_dir).is_dir() else Path(run_dir).parent
+    path = folder / LITERT_FILE
+    path.write_bytes(convert(model))
+    return path
 
 
 class LiteRTPredictor:
@@ -40,7 +62,8 @@ class LiteRTPredictor:
     Parameters
     ----------
     model : keras.Model or bytes
-        A Keras model (converted here) or a flatbuffer from :func:`convert`.
+        A Keras model (converted here, which loads TensorFlow) or a flatbuffer from :func:`convert`
+        (for example a ``model.tflite`` file's bytes; no TensorFlow needed).
     batch_size : int
         Windows per interpreter call; the last call takes the remainder.
     num_threads : int
@@ -63,8 +86,9 @@ class LiteRTPredictor:
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         if batch.shape != self._shape:  # resizing re-plans the graph: only when the batch shape changes
-            self._interpreter.resize_tensor_input(self._input["index"], batch.shape)
-            self._interpreter.allocate_tensors()
+            with c_stderr_silenced():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+                self._interpreter.resize_tensor_input(self._input["index"], batch.shape)
+                self._interpreter.allocate_tensors()
             self._shape = batch.shape
         self._interpreter.set_tensor(self._input["index"], batch)
         self._interpreter.invoke()

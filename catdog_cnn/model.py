@@ -6,11 +6,9 @@ import functools
 import math
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
-from keras import layers
 
+from ._keras import keras, tf
 from .config import SAMPLE_RATE, SEGMENT, CatDogError
 from .mel import mel_edges
 
@@ -66,8 +64,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+layers = keras.layers
+
+
 @keras.saving.register_keras_serializable(package="catdog_cnn")
-class LogCompression(layers.Layer):
+class LogCompression(keras.layers.Layer):
     """``log(1 + x)`` of non-negative activations: loud and quiet parts on one scale."""
 
     def call(self, x):
@@ -79,7 +80,7 @@ MIN_BAND_HZ = 50.0  # SincConv1D: narrowest band
 
 
 @keras.saving.register_keras_serializable(package="catdog_cnn")
-class SincConv1D(layers.Layer):
+class SincConv1D(keras.layers.Layer):
     """A first layer of band-pass filters, each defined by two learned numbers (SincNet).
 
     Ravanelli and Bengio's SincNet: filter ``i`` passes the frequencies
@@ -180,7 +181,7 @@ def _bn_inference(x, mean, variance, gamma, beta, epsilon):
 
 
 @keras.saving.register_keras_serializable(package="catdog_cnn")
-class XLABatchNormalization(layers.BatchNormalization):
+class XLABatchNormalization(keras.layers.BatchNormalization):
     """Keras' BatchNormalization over the last axis, computed by XLA-compiled kernels.
 
     Same weights, same statistics, same moving averages. Keras computes a

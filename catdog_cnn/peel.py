@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 from scipy.signal import freqz
 
+from ._keras import keras
 from .config import SAMPLE_RATE, TIE_DECIMALS
 
 __all__ = [

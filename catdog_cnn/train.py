@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 from tqdm.auto import tqdm
 
+from ._keras import keras, tf
 from ._quiet import c_stderr_silenced
 from .config import (
     BATCH_SIZE,
@@ -65,7 +64,7 @@ class TrainConfig:
     :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``, ``tilt_prob``,
     ``notch_prob``, ``gap_prob``, ``hum_prob``, ``reverb_prob``, ``background_prob`` and
     ``mixup_alpha`` passed to it; ``eval_normalization`` how validation/test windows are scaled
-    and ``eval_min_peak`` which of them are kept (see :func:`~catdog_cnn.generator.clip_windows`);
+    and ``eval_min_peak`` which of them are kept (see :func:`~catdog_cnn.windows.clip_windows`);
     ``patience`` turns on early stopping on validation loss (the best epoch's weights are kept),
     counting only epochs from ``patience_from`` on, so that a low loss of a barely trained network in the
     first epochs cannot end the run; ``reduce_lr`` halves

@@ -14,9 +14,7 @@ import tempfile
 import time
 from typing import Any
 
-import keras
-import keras_tuner as kt
-
+from ._keras import keras
 from .config import EVAL_BATCH_SIZE, SEED, SEGMENT, TIE_DECIMALS
 from .data import Split
 from .model import build_model, multiply_adds
@@ -87,11 +85,13 @@ def tune(
         ``seconds_per_epoch``. The recipe's callbacks (see
         :func:`~catdog_cnn.train.training_callbacks`) are used as in training.
     """
+    import keras_tuner as kt  # imports Keras: loaded only when a search runs
+
     config = config or recipe("original")
     set_seed(config.seed if config.seed is not None else SEED)
     feed, validation = training_feeds(config, split)
 
-    def hypermodel(hp: kt.HyperParameters) -> keras.Model:
+    def hypermodel(hp: Any) -> keras.Model:  # kt.HyperParameters
         knobs = {name: hp.Choice(name, values) for name, values in grid.items()}
         stride = knobs.get("strides", 2)
         model = build_model(config.preset, **{**config.model, "n_layers": layers_for_stride(stride), **knobs})

@@ -11,16 +11,16 @@ import io
 import time
 
 import ipywidgets as w
-import keras
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from scipy.io import wavfile
 
+from ._keras import keras
 from .config import SAMPLE_RATE
 from .data import LABELS
-from .generator import EvalWindows
 from .peel import activation_model, activations, frequency_responses, peelable_layers
+from .windows import EvalWindows
 
 __all__ = ["LayerExplorer", "wav_bytes"]
 

@@ -1,10 +1,16 @@
+import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.io import wavfile
+import soundfile as sf
 
 from catdog_cnn.cli import main
+from catdog_cnn.litert import export
 from catdog_cnn.model import build_model
 
 
@@ -12,55 +18,138 @@ from catdog_cnn.model import build_model
 def model_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("model")
     build_model().save(folder / "model.keras")
+    export(folder)  # model.tflite, which predict runs by default
     return folder
 
 
 @pytest.fixture
-def wavs(tmp_path, rng):
+def recordings(tmp_path, rng):
     good = tmp_path / "good.wav"
-    wavfile.write(good, 16000, (0.3 * rng.standard_normal(40000)).astype(np.float32))
-    short = tmp_path / "short.wav"
-    wavfile.write(short, 8000, (1000 * rng.standard_normal(4000)).astype(np.int16))
+    sf.write(good, (0.3 * rng.standard_normal(40000)).astype(np.float32), 16000, subtype="FLOAT")
+    short = tmp_path / "short.flac"
+    sf.write(short, (0.1 * rng.standard_normal(2400)).astype(np.float32), 8000)
     bad = tmp_path / "bad.wav"
-    bad.write_bytes(b"not a wav")
+    bad.write_bytes(good.read_bytes()[:20])  # the header cut after 20 bytes
     return good, short, bad
 
 
 def test_help_explains_every_command(capsys):
-    for command in ("fetch-data", "train", "evaluate", "predict"):
+    for command in ("fetch-data", "train", "evaluate", "predict", "export-litert"):
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0
     assert "FILE: reason" in capsys.readouterr().out.replace("'", "")
 
 
-def test_predict_json_lists_every_file(model_dir, wavs, capsys):
-    good, short, _ = wavs
+def test_predict_json_lists_every_file(model_dir, recordings, capsys):
+    good, short, _ = recordings
     assert main(["predict", str(good), str(short), "--model", str(model_dir), "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
     assert [r["path"] for r in results] == [str(good), str(short)]
     assert len(results[0]["segments"]) == 2 and len(results[1]["segments"]) == 1
+    assert results[1]["padded"] and not results[0]["padded"]
     for r in results:
         assert r["label"] in ("cat", "dog") and 0 <= r["p_dog"] <= 1
         assert r["label"] == ("dog" if r["p_dog"] > 0.5 else "cat")
 
 
-def test_predict_reports_a_broken_file_and_goes_on(model_dir, wavs, capsys):
-    good, _, bad = wavs
-    assert main(["predict", str(bad), str(good), "--model", str(model_dir), "--json"]) == 1
+def test_keras_and_litert_runtimes_agree(model_dir, recordings, capsys):
+    good = str(recordings[0])
+    main(["predict", good, "--model", str(model_dir), "--json", "--runtime", "keras"])
+    keras_result = json.loads(capsys.readouterr().out)[0]
+    main(["predict", good, "--model", str(model_dir), "--json"])
+    litert_result = json.loads(capsys.readouterr().out)[0]
+    np.testing.assert_allclose(litert_result["segments"], keras_result["segments"], atol=2e-4)  # 4 decimals shown
+
+
+def test_a_broken_file_costs_no_other_file(model_dir, recordings, capsys):
+    good, short, bad = recordings
+    assert main(["predict", str(good), str(bad), str(short), "--model", str(model_dir), "--jsonl"]) == 1
     out, err = capsys.readouterr()
-    assert [r["path"] for r in json.loads(out)] == [str(good)]
-    assert err.startswith(f"{bad}: ") and "Traceback" not in err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [r["path"] for r in lines] == [str(good), str(bad), str(short)]
+    assert "error" in lines[1] and "p_dog" in lines[0] and "p_dog" in lines[2]
+    assert err.startswith(f"{bad}: not a readable audio file") and err.count("\n") == 1
+    assert "Traceback" not in err
 
 
-def test_predict_text_output_and_missing_model(wavs, tmp_path, model_dir, capsys):
-    good = wavs[0]
-    assert main(["predict", str(good), "--model", str(model_dir)]) == 0
-    assert capsys.readouterr().out.startswith(f"{good}: ")
-    assert main(["predict", str(good), "--model", str(tmp_path / "none")]) == 1
+def test_folders_globs_and_missing_inputs(model_dir, recordings, tmp_path, capsys):
+    good, short, _ = recordings
+    nested = tmp_path / "garden" / "night"
+    nested.mkdir(parents=True)
+    (nested / "owl.flac").write_bytes(short.read_bytes())
+    (nested / "notes.txt").write_text("not audio")
+    (tmp_path / "empty.wav").mkdir()  # a directory with an audio file's name
+    pattern = str(tmp_path / "*.flac")
+    args = [str(tmp_path / "garden"), pattern, str(tmp_path / "empty.wav"), str(tmp_path / "gone.wav")]
+    assert main(["predict", *args, "--model", str(model_dir), "--json"]) == 1
+    out, err = capsys.readouterr()
+    results = {r["path"]: r for r in json.loads(out)}
+    assert "p_dog" in results[str(nested / "owl.flac")] and "p_dog" in results[str(short)]
+    assert "is a directory with no audio files" in results[str(tmp_path / "empty.wav")]["error"]
+    assert results[str(tmp_path / "gone.wav")]["error"] == "no such file."
+    assert str(good) not in results and len(err.splitlines()) == 2
+
+
+def test_audio_on_standard_input(model_dir, recordings, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(recordings[0].read_bytes())))
+    assert main(["predict", "-", "--model", str(model_dir), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)[0]
+    assert result["path"] == "-" and len(result["segments"]) == 2
+
+
+def test_text_output_says_when_there_is_nothing_to_hear(model_dir, tmp_path, capsys):
+    sf.write(tmp_path / "quiet.wav", np.zeros(48000, np.float32), 16000)
+    assert main(["predict", str(tmp_path / "quiet.wav"), "--model", str(model_dir)]) == 0
+    expected = f"{tmp_path / 'quiet.wav'}: nothing to hear [no sound above -50 dBFS]; per second: - - -\n"
+    assert capsys.readouterr().out == expected
+
+
+def test_missing_models_say_how_to_make_them(recordings, tmp_path, model_dir, capsys):
+    good = str(recordings[0])
+    assert main(["predict", good, "--model", str(tmp_path / "none"), "--runtime", "keras"]) == 1
     assert "catdog-cnn train" in capsys.readouterr().err
+    (tmp_path / "keras_only").mkdir()
+    (tmp_path / "keras_only" / "model.keras").write_bytes((model_dir / "model.keras").read_bytes())
+    assert main(["predict", good, "--model", str(tmp_path / "keras_only")]) == 1
+    assert "catdog-cnn export-litert --model" in capsys.readouterr().err
 
 
 def test_missing_data_is_one_clear_line(tmp_path, model_dir, capsys):
     assert main(["evaluate", "--model", str(model_dir), "--data-dir", str(tmp_path)]) == 1
     assert "catdog-cnn fetch-data" in capsys.readouterr().err
+
+
+BLOCK_TENSORFLOW = """
+import sys
+sys.modules["tensorflow"] = None  # any import of these now fails
+sys.modules["keras"] = None
+from catdog_cnn.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_predict_and_help_never_load_tensorflow(model_dir, recordings):
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    run = [sys.executable, "-c", BLOCK_TENSORFLOW]
+    done = subprocess.run([*run, "predict", str(recordings[0]), "--model", str(model_dir)], capture_output=True,
+                          text=True, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{recordings[0]}: ")
+    assert done.stderr == ""  # stderr is for "FILE: reason" lines only: no LiteRT or TensorFlow chatter
+    assert subprocess.run([*run, "--help"], capture_output=True, env=env).returncode == 0
+    assert (
+        subprocess.run(
+            [*run, "predict", str(recordings[0]), "--model", str(model_dir), "--runtime", "keras"],
+            capture_output=True,
+            env=env,
+        ).returncode
+        != 0
+    )  # fmt: skip  (the block is real)
+
+
+@pytest.mark.realdata
+def test_fetch_data_verifies_the_folder_the_environment_names(real_data_dir, monkeypatch, capsys):
+    monkeypatch.setenv("CATDOG_DATA_DIR", str(real_data_dir))
+    assert main(["fetch-data"]) == 0  # no download: the folder is there, so it is verified
+    assert capsys.readouterr().out.strip() == f"dataset ready in {real_data_dir.resolve()}"

@@ -73,7 +73,7 @@ def test_load_wav_clips_float_files_to_unit_range(tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [
-        (b"this is not audio at all", "not a readable WAV"),
+        (b"this is not audio at all", "not a readable audio file"),
         (None, "holds no audio"),
         ("nan", "NaN or infinite"),
     ],
@@ -129,6 +129,25 @@ def test_fetch_data_rejects_a_corrupt_download(tmp_path, real_data_dir):
     with pytest.raises(CatDogError, match="cat_1.wav: checksum mismatch"):
         fetch_data(dest, download=fake_kaggle(download))
     assert not dest.exists()  # nothing half-copied is left behind
+
+
+def test_fetch_data_offline_says_the_three_other_ways_in_one_line(tmp_path):
+    def offline(handle):  # what requests raises inside kagglehub with no network
+        raise ConnectionError("HTTPSConnectionPool(host='www.kaggle.com', port=443): Max retries exceeded\nmore")
+
+    with pytest.raises(CatDogError) as err:
+        fetch_data(tmp_path / "data", download=offline)
+    message = str(err.value)
+    assert message.startswith("downloading the dataset failed (ConnectionError: HTTPSConnectionPool")
+    assert "\n" not in message and "Max retries exceeded)" in message
+    for way in (
+        DATA_ENV,
+        "--data-dir",
+        "https://www.kaggle.com/datasets/mmoreaux/audio-cats-and-dogs",
+        "cats_dogs/*.wav",
+    ):
+        assert way in message
+    assert not (tmp_path / "data").exists()
 
 
 def test_fetch_data_reports_an_unexpected_layout(tmp_path):

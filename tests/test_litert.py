@@ -2,11 +2,11 @@ import json
 
 import numpy as np
 import pytest
-from scipy.io import wavfile
+import soundfile as sf
 
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.litert import LiteRTPredictor, convert
+from catdog_cnn.litert import LITERT_FILE, LiteRTPredictor, convert
 from catdog_cnn.train import load_run, predictor
 
 
@@ -33,6 +33,15 @@ def test_litert_gives_the_keras_probabilities(name, rng):
     assert fast(x[:0]).shape == (0,)
 
 
+@pytest.mark.parametrize("name", ["original", "m5"])
+def test_the_committed_litert_twin_is_the_keras_model(name, rng):
+    model, _ = load_run(MODELS_DIR / name)
+    x = windows(rng, 40)
+    committed = LiteRTPredictor((MODELS_DIR / name / LITERT_FILE).read_bytes())(x)
+    np.testing.assert_allclose(committed, predictor(model)(x), atol=1e-5)
+    np.testing.assert_allclose(committed, LiteRTPredictor(model)(x), atol=1e-6)  # a fresh conversion: it is current
+
+
 def test_a_flatbuffer_can_be_reused(rng):
     model, _ = load_run(MODELS_DIR / "original")
     flatbuffer = convert(model)
@@ -43,7 +52,7 @@ def test_a_flatbuffer_can_be_reused(rng):
 
 def test_predict_with_litert_matches_keras(tmp_path, rng, capsys):
     path = tmp_path / "clip.wav"
-    wavfile.write(path, 16_000, (0.3 * windows(rng, 3).ravel()).astype(np.float32))
+    sf.write(path, (0.3 * windows(rng, 3).ravel()).astype(np.float32), 16_000, subtype="FLOAT")
     results = {}
     for runtime in ("keras", "litert"):
         assert main(["predict", str(path), "--json", "--runtime", runtime]) == 0

@@ -140,7 +140,7 @@ def test_recipe_rejects_unknown_names():
 
 @pytest.mark.realdata
 def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
-    metrics = run(recipe("original", **TINY), tmp_path / "run", data_dir=real_data_dir, verbose=0)
+    metrics = run(recipe("original", model={}, **TINY), tmp_path / "run", data_dir=real_data_dir, verbose=0)
     for name in ("model.keras", "config.json", "history.json", "metrics.json"):
         assert (tmp_path / "run" / name).is_file()
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())

@@ -1,0 +1,234 @@
+"""Predicting recordings as users bring them, without TensorFlow: LiteRT on windows streamed from the file.
+
+A recording is read in blocks (:class:`~catdog_cnn.audio.AudioReader`), cut
+into consecutive one-second windows as the blocks arrive, and each window that
+is loud enough is scaled as the model was trained and classified by the
+committed LiteRT twin of the model (``model.tflite`` beside ``model.keras``).
+Memory stays bounded whatever the length of the file.
+
+The rule for silence: a window whose RMS level is below
+:data:`~catdog_cnn.config.SILENCE_DBFS` is *silent*; it is not called cat or
+dog (its entry in ``segments`` is None) and does not count in the file's
+p(dog). A file with no window above the level gets ``label`` None and a
+``note`` saying so. A file shorter than one window is zero-padded into one and
+flagged ``padded``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import AudioReader, Source
+from .config import LONG_INPUT_SECONDS, SAMPLE_RATE, SEGMENT, SILENCE_DBFS, CatDogError
+from .data import LABELS
+from .windows import peak_normalize
+
+__all__ = ["Predictor", "level_dbfs", "run_options", "load_predictor", "predict_recording"]
+
+Predictor = Callable[[np.ndarray], np.ndarray]
+PREDICT_BATCH = 256  # windows classified per call while a file streams in
+
+
+def level_dbfs(windows: np.ndarray) -> np.ndarray:
+    """RMS level of every row of ``windows`` (shape (n, segment)) in dB relative to full scale; -inf for zeros."""
+    rms = np.sqrt(np.mean(np.square(windows, dtype=np.float64), axis=-1))
+    with np.errstate(divide="ignore"):
+        return 20 * np.log10(rms)
+
+
+def run_options(run_dir: str | os.PathLike) -> dict[str, Any]:
+    """How a run folder's model scales and selects its windows (``normalization``, ``min_peak``), from config.json."""
+    path = Path(run_dir) / "config.json"
+    saved = json.loads(path.read_text()) if path.is_file() else {}
+    return {"normalization": saved.get("eval_normalization", "window"), "min_peak": saved.get("eval_min_peak", 0.0)}
+
+
+def load_predictor(run_dir: str | os.PathLike) -> Predictor:
+    """The LiteRT model of a run folder, as a numpy-in, numpy-out probability function.
+
+    Raises
+    ------
+    CatDogError
+        If the folder has no ``model.tflite`` (the message gives the command that makes it).
+    """
+    from .litert import LITERT_FILE, LiteRTPredictor
+
+    path = Path(run_dir)
+    tflite = path / LITERT_FILE if path.is_dir() else path.with_name(LITERT_FILE)
+    if not tflite.is_file():
+        raise CatDogError(
+            f"{tflite}: no LiteRT model; make it with `catdog-cnn export-litert --model {tflite.parent}` "
+            "or predict with `--runtime keras`."
+        )
+    return LiteRTPredictor(tflite.read_bytes())
+
+
+def _windows(blocks: Iterable[np.ndarray], segment: int) -> Iterator[np.ndarray]:
+    """Consecutive whole windows, stacked per block, shape (k, segment); a recording shorter than one is zero-padded."""
+    carry = np.zeros(0, dtype=np.float32)
+    seen = 0
+    for block in blocks:
+        carry = np.concatenate([carry, block])
+        n = len(carry) // segment
+        if n:
+            seen += n
+            yield carry[: n * segment].reshape(n, segment)
+            carry = carry[n * segment :]
+    if not seen and len(carry):
+        yield np.pad(carry, (0, segment - len(carry)))[None]
+
+
+class _Blocks:
+    """Passes blocks through, counting their samples and moving a progress bar (seconds of audio) if there is one."""
+
+    def __init__(self, blocks: Iterator[np.ndarray], bar: Any, sample_rate: int) -> None:
+        self.blocks, self.bar, self.sample_rate, self.samples = blocks, bar, sample_rate, 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for block in self.blocks:
+            self.samples += len(block)
+            if self.bar is not None:
+                self.bar.update(min(self.samples / self.sample_rate, self.bar.total) - self.bar.n)
+            yield block
+
+
+def _progress_bar(reader: AudioReader, quiet: bool) -> Any:
+    """A tqdm bar on stderr for an input longer than a minute, else None."""
+    if quiet or not reader.seconds or reader.seconds <= LONG_INPUT_SECONDS:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=round(reader.seconds), unit="s", desc=reader.name, file=sys.stderr, leave=False)
+
+
+def _peak(source: Source, name: str) -> float:
+    """The recording's absolute peak, read in a first pass (for ``min_peak``)."""
+    with AudioReader(source, name=name) as reader:
+        peak = max((float(np.abs(b).max()) for b in reader.blocks() if len(b)), default=0.0)
+    if not isinstance(source, (str, os.PathLike)):
+        source.seek(0)
+    return min(peak, 1.0)
+
+
+def predict_recording(
+    predict: Predictor,
+    source: Source,
+    *,
+    name: str | None = None,
+    normalization: str = "window",
+    min_peak: float = 0.0,
+    silence_dbfs: float = SILENCE_DBFS,
+    segment: int = SEGMENT,
+    sample_rate: int = SAMPLE_RATE,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Classify one recording, streaming it through ``predict`` window by window.
+
+    Parameters
+    ----------
+    predict : callable
+        Windows of shape (n, segment, 1) to p(dog), shape (n,): :func:`load_predictor`'s
+        function or :func:`~catdog_cnn.train.predictor` of a Keras model.
+    source : path or binary file
+        Anything :class:`~catdog_cnn.audio.AudioReader` reads.
+    normalization, min_peak
+        As the model was trained (:func:`run_options`); see :func:`~catdog_cnn.windows.clip_windows`.
+    silence_dbfs : float
+        Windows whose RMS level is below this are silent: not classified.
+    quiet : bool
+        No progress bar (otherwise one on stderr for inputs longer than a minute).
+
+    Returns
+    -------
+    dict
+        ``label`` ("cat", "dog", or None when nothing is audible), ``p_dog`` (mean over the
+        audible windows, or None), ``segments`` (per window, in order: p(dog), or None for a
+        silent one), ``seconds`` (duration), ``silent_windows``, ``padded`` (shorter than one
+        window, so zero-padded), ``ended_early`` (fewer samples than the header promised) and
+        ``note`` (a sentence on any of these, or None).
+
+    Raises
+    ------
+    CatDogError
+        If the recording cannot be read (see :class:`~catdog_cnn.audio.AudioReader`) or holds no samples.
+    """
+    if normalization not in ("window", "none"):
+        raise CatDogError(f"evaluation normalization must be 'window' or 'none', not {normalization!r}")
+    name = name or str(source)
+    peak = _peak(source, name) if min_peak > 0 else None
+    segments: list[float | None] = []
+    with AudioReader(source, name=name) as reader:
+        bar = _progress_bar(reader, quiet)
+        blocks = _Blocks(reader.blocks(sample_rate=sample_rate), bar, sample_rate)
+        for windows in _windows(blocks, segment):
+            windows = np.clip(windows, -1.0, 1.0)
+            segments.extend(_classify(predict, windows, normalization, peak, min_peak, silence_dbfs))
+        if bar is not None:
+            bar.close()
+    if blocks.samples == 0:
+        raise CatDogError(f"{name}: the file holds no audio samples.")
+    return _summary(
+        segments,
+        seconds=blocks.samples / sample_rate,
+        padded=blocks.samples < segment,
+        ended_early=reader.ended_early,
+        silence_dbfs=silence_dbfs,
+        window_seconds=segment / sample_rate,
+    )
+
+
+def _classify(
+    predict: Predictor, windows: np.ndarray, normalization: str, peak: float | None, min_peak: float, silence: float
+) -> list[float | None]:
+    """p(dog) of every audible window of ``windows`` (shape (n, segment)), None for the others."""
+    audible = level_dbfs(windows) >= silence
+    if peak is not None:
+        audible &= np.abs(windows).max(axis=1) >= min_peak * peak
+    chosen = np.flatnonzero(audible)
+    x = windows[chosen]
+    if normalization == "window":
+        x = peak_normalize(x)
+    p = np.full(len(windows), np.nan)
+    for i in range(0, len(x), PREDICT_BATCH):
+        batch = x[i : i + PREDICT_BATCH, :, None].astype(np.float32)
+        p[chosen[i : i + PREDICT_BATCH]] = np.asarray(predict(batch), dtype=float).ravel()
+    return [None if np.isnan(v) else round(float(v), 4) for v in p]
+
+
+def _summary(
+    segments: list[float | None],
+    *,
+    seconds: float,
+    padded: bool,
+    ended_early: bool,
+    silence_dbfs: float,
+    window_seconds: float,
+) -> dict[str, Any]:
+    audible = [p for p in segments if p is not None]
+    p_dog = round(float(np.mean(audible)), 4) if audible else None  # the label follows the number shown
+    notes = []
+    if not audible:
+        notes.append(f"no sound above {silence_dbfs:g} dBFS")
+    elif len(audible) < len(segments):
+        notes.append(f"{len(segments) - len(audible)} of {len(segments)} windows silent (below {silence_dbfs:g} dBFS)")
+    if padded:
+        notes.append(f"shorter than the {window_seconds:g} s window ({seconds:.2f} s): padded with silence")
+    if ended_early:
+        notes.append("the file ends before its header says: predicted what is there")
+    return {
+        "label": LABELS[int(p_dog > 0.5)] if p_dog is not None else None,
+        "p_dog": p_dog,
+        "segments": segments,
+        "seconds": round(seconds, 3),
+        "silent_windows": len(segments) - len(audible),
+        "padded": padded,
+        "ended_early": ended_early,
+        "note": "; ".join(notes) or None,
+    }
