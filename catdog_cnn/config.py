@@ -69,11 +69,12 @@ DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder
 QUICK_ENV = "CATDOG_QUICK"  # "1" makes notebooks run a small, fast version
 DATASET_HANDLE = "mmoreaux/audio-cats-and-dogs"  # Kaggle dataset
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "audio-cats-and-dogs"
-MODELS_DIR = PROJECT_ROOT / "models"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the clone, when the package is used from one
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "catdog-cnn"
+DEFAULT_DATA_DIR = CACHE_DIR / "audio-cats-and-dogs"  # where fetch-data puts the dataset unless told otherwise
+MODELS_DIR = Path(__file__).resolve().parent / "models"  # the committed run folders, installed with the package
 DEFAULT_MODEL = MODELS_DIR / "m5"  # run folder used by `catdog-cnn predict`
-IMG_DIR = PROJECT_ROOT / "img"
+IMG_DIR = PROJECT_ROOT / "img"  # where the notebooks of a clone save their figures
 IMG_ENV = "CATDOG_IMG_DIR"  # overrides IMG_DIR, e.g. so that test runs leave img/ alone
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
 
-from .config import LONG_FILE_SECONDS, LOUDNESS_EDGES, PROJECT_ROOT, SAMPLE_RATE, SEGMENT, CatDogError
+from .config import LONG_FILE_SECONDS, LOUDNESS_EDGES, SAMPLE_RATE, SEGMENT
 from .data import LABELS, Clip
 from .windows import EvalWindows, evaluation_windows
 
@@ -24,11 +21,9 @@ __all__ = [
     "predict_clip",
     "window_groups",
     "long_share",
-    "benchmark_table",
 ]
 
 Predictor = Callable[[np.ndarray], np.ndarray]
-BENCHMARK_RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "accuracy.json"
 
 
 def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -200,18 +195,3 @@ def long_share(
         lengths = np.array([len(c.audio) for c in clips if c.label == label]) / sample_rate
         shares[name] = float(lengths[lengths > long_seconds].sum() / lengths.sum()) if lengths.size else float("nan")
     return shares
-
-
-def benchmark_table(path: str | os.PathLike = BENCHMARK_RESULTS) -> str:
-    """The Markdown table written by a benchmark script (by default ``benchmarks/accuracy.py``).
-
-    Raises
-    ------
-    CatDogError
-        If the benchmark has not been run (the message gives the command).
-    """
-    path = Path(path)
-    if not path.is_file():
-        script = f"benchmarks/{path.stem}.py"
-        raise CatDogError(f"{path}: no benchmark results; run `python {script}`.")
-    return json.loads(path.read_text())["table"]

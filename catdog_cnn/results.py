@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import CatDogError
 
-__all__ = ["load", "mean_sd", "cell", "ORIGINAL_REPORTED", "TARGETS"]
+__all__ = ["load", "table", "mean_sd", "cell", "ORIGINAL_REPORTED", "TARGETS"]
 
 # The original notebook's own figures (its text: "holdout test accuracy peaked at 79%", clips "~70% accurate").
 ORIGINAL_REPORTED = {"segment_accuracy": 0.79, "clip_accuracy": 0.70}
@@ -36,6 +36,11 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         raise CatDogError(f"{path}: no benchmark results; run `python benchmarks/{path.stem}.py`.")
     return json.loads(path.read_text())
+
+
+def table(path: str | os.PathLike) -> str:
+    """The Markdown table a benchmark script wrote into its results file (its ``"table"``)."""
+    return load(path)["table"]
 
 
 def mean_sd(runs: list[dict[str, Any]], key: str, *, scale: float = 100.0) -> tuple[float, float]:

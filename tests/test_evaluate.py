@@ -48,20 +48,6 @@ def test_predict_clip_label_agrees_with_the_probability_shown(synthetic_clips):
     assert result["p_dog"] == 0.5 and result["label"] == "cat"
 
 
-def test_benchmark_table_reads_the_results_or_says_how_to_make_them(tmp_path):
-    import json
-
-    from catdog_cnn.config import CatDogError
-    from catdog_cnn.evaluate import benchmark_table
-
-    with pytest.raises(CatDogError, match="benchmarks/accuracy.py"):
-        benchmark_table(tmp_path / "accuracy.json")
-    with pytest.raises(CatDogError, match="benchmarks/robustness.py"):
-        benchmark_table(tmp_path / "robustness.json")
-    (tmp_path / "a.json").write_text(json.dumps({"table": "| a |"}))
-    assert benchmark_table(tmp_path / "a.json") == "| a |"
-
-
 def test_window_groups_split_by_class_file_length_and_loudness():
     quiet_then_loud = np.concatenate([np.full(16000, 0.05), np.full(16000, 0.3), np.full(16000, 1.0)])
     clips = [

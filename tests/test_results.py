@@ -25,3 +25,12 @@ def test_load_reads_a_results_file_and_names_the_command_when_missing(tmp_path):
     assert results.load(tmp_path / "accuracy.json")["results"]["m5"] == RUNS
     with pytest.raises(CatDogError, match=r"python benchmarks/speed\.py"):
         results.load(tmp_path / "speed.json")
+
+
+def test_table_reads_the_results_or_says_how_to_make_them(tmp_path):
+    with pytest.raises(CatDogError, match="benchmarks/accuracy.py"):
+        results.table(tmp_path / "accuracy.json")
+    with pytest.raises(CatDogError, match="benchmarks/robustness.py"):
+        results.table(tmp_path / "robustness.json")
+    (tmp_path / "a.json").write_text(json.dumps({"table": "| a |"}))
+    assert results.table(tmp_path / "a.json") == "| a |"
