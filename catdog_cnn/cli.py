@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, SEED, CatDogError
+from .recipes import RECIPES
 
 __all__ = ["main", "build_parser"]
 
@@ -194,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--preset",
         default="original",
-        choices=["original", "m5"],
+        choices=list(RECIPES),
         help="'original' reproduces the original notebook; 'm5' is the improved model",
     )
     p.add_argument("--seed", type=int, default=None, help=f"random seed (default {SEED})")

@@ -23,6 +23,8 @@ __all__ = [
     "activation_model",
     "activations",
     "Decision",
+    "sigmoid_unit",
+    "feature_layer",
     "decision",
     "first_layer_filters",
     "frequency_responses",
@@ -79,15 +81,31 @@ class Decision:
     p_dog: np.ndarray
 
 
-def decision(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None) -> Decision:
-    """Decompose the model's output for windows ``x`` into per-component contributions."""
-    acts = activations(model, x, peeled=peeled)
+def sigmoid_unit(model: keras.Model) -> tuple[np.ndarray, float]:
+    """The weights (shape (k,)) and bias of the model's sigmoid unit, ``dense``."""
     kernel, bias = (np.asarray(w) for w in model.get_layer("dense").get_weights())
-    weights = kernel[:, 0]
+    return kernel[:, 0], float(bias[0])
+
+
+def feature_layer(model: keras.Model) -> str:
+    """Name of the layer whose output global pooling averages (the last ReLU or pooling layer)."""
+    names = peelable_layers(model)
+    return names[names.index("gap") - 1]
+
+
+def decision(
+    model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None, acts: dict[str, np.ndarray] | None = None
+) -> Decision:
+    """Decompose the model's output for windows ``x`` into per-component contributions.
+
+    Pass ``acts`` (from :func:`activations` of the same windows) to reuse them.
+    """
+    acts = acts if acts is not None else activations(model, x, peeled=peeled)
+    weights, bias = sigmoid_unit(model)
     pooled = acts["gap"]
     contributions = pooled * weights
-    logit = contributions.sum(axis=1) + bias[0]
-    return Decision(pooled, weights, float(bias[0]), contributions, logit, 1 / (1 + np.exp(-logit)))
+    logit = contributions.sum(axis=1) + bias
+    return Decision(pooled, weights, bias, contributions, logit, 1 / (1 + np.exp(-logit)))
 
 
 def first_layer_filters(model: keras.Model) -> np.ndarray:
@@ -135,8 +153,12 @@ def filter_summary(freqs: np.ndarray, gain_db: np.ndarray) -> list[dict[str, flo
     ]
 
 
-def class_activation(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None) -> np.ndarray:
+def class_activation(
+    model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None, acts: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
     """Evidence for dog over time: the last feature map weighted by the sigmoid weights.
+
+    Pass ``acts`` (from :func:`activations` of the same windows) to reuse them.
 
     Returns
     -------
@@ -144,10 +166,9 @@ def class_activation(model: keras.Model, x: np.ndarray, *, peeled: keras.Model |
         ``sum_i w_i * a_ti`` over the T steps of the layer feeding ``gap``;
         its mean over time plus the bias is the logit (for average pooling).
     """
-    acts = activations(model, x, peeled=peeled)
-    before_gap = peelable_layers(model)[-3]
-    weights = np.asarray(model.get_layer("dense").get_weights()[0])[:, 0]
-    return acts[before_gap] @ weights
+    acts = acts if acts is not None else activations(model, x, peeled=peeled)
+    weights, _ = sigmoid_unit(model)
+    return acts[feature_layer(model)] @ weights
 
 
 def typical_windows(

@@ -55,6 +55,12 @@ class _Timer(keras.callbacks.Callback):
         self.log[-1].append(time.perf_counter() - self._start)
 
 
+def _grid_model(config: TrainConfig, knobs: dict[str, Any]) -> keras.Model:
+    """The recipe's network with one grid combination's knobs, its depth following the stride."""
+    n_layers = layers_for_stride(knobs.get("strides", 2))
+    return build_model(config.preset, **{**config.model, "n_layers": n_layers, **knobs})
+
+
 def tune(
     split: Split,
     grid: dict[str, list[Any]],
@@ -93,9 +99,7 @@ def tune(
 
     def hypermodel(hp: Any) -> keras.Model:  # kt.HyperParameters
         knobs = {name: hp.Choice(name, values) for name, values in grid.items()}
-        stride = knobs.get("strides", 2)
-        model = build_model(config.preset, **{**config.model, "n_layers": layers_for_stride(stride), **knobs})
-        return compile_for_training(model, config)
+        return compile_for_training(_grid_model(config, knobs), config)
 
     with tempfile.TemporaryDirectory(prefix="catdog-tune-") as scratch:  # KerasTuner's trial files, removed after
         tuner = kt.GridSearch(
@@ -119,7 +123,7 @@ def tune(
     rows = []
     for trial in tuner.oracle.trials.values():
         knobs = dict(trial.hyperparameters.values)
-        model = build_model(config.preset, n_layers=layers_for_stride(knobs.get("strides", 2)), **knobs)
+        model = _grid_model(config, knobs)  # the network the trial trained, with the recipe's model options
         rows.append(
             {
                 **knobs,

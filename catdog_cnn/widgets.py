@@ -19,7 +19,16 @@ from scipy.io import wavfile
 from ._keras import keras
 from .config import SAMPLE_RATE
 from .data import LABELS
-from .peel import activation_model, activations, frequency_responses, peelable_layers
+from .peel import (
+    activation_model,
+    activations,
+    class_activation,
+    decision,
+    feature_layer,
+    frequency_responses,
+    peelable_layers,
+    sigmoid_unit,
+)
 from .windows import EvalWindows
 
 __all__ = ["LayerExplorer", "wav_bytes"]
@@ -57,8 +66,8 @@ class LayerExplorer:
     def __init__(self, model: keras.Model, windows: EvalWindows) -> None:
         self.model, self.windows = model, windows
         self.peeled = activation_model(model)
-        self.layers = [n for n in peelable_layers(model) if n not in ("gap", "dense")]
-        self.decision_weights = np.asarray(model.get_layer("dense").get_weights()[0])[:, 0]
+        self.layers = peelable_layers(model)[: peelable_layers(model).index(feature_layer(model)) + 1]
+        self.n_components = len(sigmoid_unit(model)[0])
         self.freqs, self.gain_db = frequency_responses(model)
         self.redraw_seconds: list[float] = []
         self._acts: dict[str, np.ndarray] = {}
@@ -105,7 +114,7 @@ class LayerExplorer:
             np.zeros((2, 2)), aspect="auto", cmap="magma", interpolation="nearest", origin="lower"
         )
         (self.filter_line,) = self.ax_layer.plot([], [], lw=0.6, color="tab:blue")
-        k = len(self.decision_weights)
+        k = self.n_components
         self.bars = self.ax_pool.bar(np.arange(1, k + 1), np.zeros(k))
         self.ax_pool.axhline(0, color="black", lw=0.6)
         self.ax_pool.set_xlabel("pooled component i")
@@ -119,7 +128,7 @@ class LayerExplorer:
     def _sample_activations(self) -> dict[str, np.ndarray]:
         if self.sample.value != self._cached_sample:
             x = self.windows.x[self.sample.value : self.sample.value + 1]
-            self._acts = {k: v[0] for k, v in activations(self.model, x, peeled=self.peeled).items()}
+            self._acts = activations(self.model, x, peeled=self.peeled)  # a batch of one window
             self._cached_sample = self.sample.value
             self.audio.value = wav_bytes(x)
         return self._acts
@@ -131,12 +140,14 @@ class LayerExplorer:
         i, name = self.sample.value, self.layers[self.layer.value - 1]
         x = self.windows.x[i, :, 0]
         self.wave_line.set_ydata(x)
-        cam = acts[self.layers[-1]] @ self.decision_weights
+        window = self.windows.x[i : i + 1]
+        cam = class_activation(self.model, window, acts=acts)[0]
         steps = (np.arange(len(cam)) + 0.5) * len(x) / len(cam) / SAMPLE_RATE
         self.cam_line.set_data(steps, cam)
         self.ax_cam.set_ylim(min(cam.min(), 0) - 0.1, max(cam.max(), 0) + 0.1)
-        self._draw_layer(acts[name], name)
-        contributions = acts["gap"] * self.decision_weights
+        self._draw_layer(acts[name][0], name)
+        terms = decision(self.model, window, acts=acts)
+        contributions = terms.contributions[0]
         for bar, c in zip(self.bars, contributions, strict=True):
             bar.set_height(c)
             bar.set_color("tab:blue" if c >= 0 else "tab:orange")
@@ -145,7 +156,7 @@ class LayerExplorer:
         for j, line in enumerate(self.freq_lines):
             line.set_color("tab:blue" if j == self.filter.value else "0.75")
             line.set_zorder(3 if j == self.filter.value else 1)
-        p = float(acts["dense"][0])
+        p = float(terms.p_dog[0])
         truth = LABELS[int(self.windows.y[i])]
         name_of_file = self.windows.names[self.windows.clip[i]]
         self.ax_wave.set_title(f"{name_of_file} (true: {truth}); p(dog) = {p:.2f}", fontsize=10)

@@ -112,3 +112,19 @@ def test_filter_summary_finds_each_filters_notch():
     first, second = peel.filter_summary(freqs, gain_db)
     assert first == {"filter": 1, "deepest_db": -40.0, "deepest_hz": 4000.0, "range_db": 40.0}
     assert (second["deepest_hz"], second["range_db"]) == (8000.0, 6.0)
+
+
+def test_the_feature_layer_is_what_global_pooling_averages(net, windows):
+    assert peel.feature_layer(net) == "relu_10"
+    m5 = build_model("m5")
+    acts = peel.activations(m5, windows)
+    np.testing.assert_allclose(acts["gap"], acts[peel.feature_layer(m5)].mean(axis=1), rtol=1e-5, atol=1e-6)
+    weights, bias = peel.sigmoid_unit(net)
+    np.testing.assert_allclose(weights, np.linspace(-1, 1, 10), rtol=1e-6)
+    assert bias == pytest.approx(0.3)
+
+
+def test_reused_activations_give_the_same_decision_and_evidence(net, windows):
+    acts = peel.activations(net, windows)
+    np.testing.assert_array_equal(peel.decision(net, windows, acts=acts).logit, peel.decision(net, windows).logit)
+    np.testing.assert_array_equal(peel.class_activation(net, windows, acts=acts), peel.class_activation(net, windows))

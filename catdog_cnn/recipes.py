@@ -1,0 +1,111 @@
+"""Training recipes: everything that defines a training run, and the named recipes (no TensorFlow needed)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import (
+    BATCH_SIZE,
+    EPOCHS,
+    PEAK_THRESHOLD,
+    SEED,
+    STEPS_PER_EPOCH,
+    VALIDATION_FRACTION,
+    VALIDATION_STEPS,
+    CatDogError,
+)
+
+__all__ = ["TrainConfig", "RECIPES", "QUICK_CHANGES", "recipe"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; the defaults are the original notebook's.
+
+    ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
+    ``normalization``, ``threshold`` and ``balance`` the training windows; ``augment`` turns on
+    :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``, ``tilt_prob``,
+    ``notch_prob``, ``gap_prob``, ``hum_prob``, ``reverb_prob``, ``background_prob`` and
+    ``mixup_alpha`` passed to it; ``eval_normalization`` how validation/test windows are scaled
+    and ``eval_min_peak`` which of them are kept (see :func:`~catdog_cnn.windows.clip_windows`);
+    ``patience`` turns on early stopping on validation loss (the best epoch's weights are kept),
+    counting only epochs from ``patience_from`` on, so that a low loss of a barely trained network in the
+    first epochs cannot end the run; ``reduce_lr`` halves
+    the learning rate when validation loss has not improved for 3 epochs; ``cosine``
+    lowers it instead along a half cosine, from ``learning_rate`` to 0 over all
+    ``epochs`` (a schedule that needs no validation files); ``weight_decay``
+    shrinks every weight by that share of the step size at each step (decoupled,
+    as in AdamW; 0 turns it off); ``label_smoothing`` trains towards labels
+    moved that far towards 0.5 from 0 and 1; ``ema``
+    validates and keeps an exponential moving average of the weights (momentum 0.99)
+    rather than the last step's, which smooths the epoch-to-epoch swings.
+    """
+
+    preset: str = "original"
+    model: dict[str, Any] = field(default_factory=dict)
+    normalization: str = "class"
+    eval_normalization: str = "window"
+    eval_min_peak: float = 0.0
+    threshold: float = PEAK_THRESHOLD
+    balance: str = "offset"
+    augment: bool = False
+    speed: tuple[float, float] = (1.0, 1.0)
+    band_prob: float = 0.0
+    tilt_prob: float = 0.0
+    notch_prob: float = 0.0
+    gap_prob: float = 0.0
+    hum_prob: float = 0.0
+    reverb_prob: float = 0.0
+    background_prob: float = 0.0
+    mixup_alpha: float = 0.0
+    epochs: int = EPOCHS
+    steps_per_epoch: int = STEPS_PER_EPOCH
+    validation_steps: int = VALIDATION_STEPS
+    batch_size: int = BATCH_SIZE
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.0
+    patience: int | None = None
+    patience_from: int = 0
+    reduce_lr: bool = False
+    cosine: bool = False
+    ema: bool = False
+    seed: int = SEED
+    validation_fraction: float = VALIDATION_FRACTION
+
+
+RECIPES: dict[str, TrainConfig] = {
+    # The original network and training; only its BatchNormalization arithmetic is compiled (faster steps).
+    "original": TrainConfig(model={"batch_norm": "xla"}),
+    "m5": TrainConfig(
+        preset="m5",
+        normalization="window",
+        threshold=0.1,  # quieter windows too: the test scores every second of a clip
+        augment=True,
+        speed=(0.9, 1.1),  # pitch and tempo within 10%, as another animal of the same kind might sound
+        band_prob=0.3,
+        tilt_prob=0.6,  # brighter or darker, as through another microphone: less reliance on the spectral balance
+        hum_prob=0.3,
+        epochs=40,
+        patience=8,
+        patience_from=10,
+        reduce_lr=True,
+        ema=True,
+    ),
+}
+
+
+QUICK_CHANGES: dict[str, Any] = {"epochs": 2, "steps_per_epoch": 5, "validation_steps": 5}
+
+
+def recipe(name: str, *, quick: bool = False, **changes: Any) -> TrainConfig:
+    """The named training recipe (``"original"`` or ``"m5"``) with ``changes`` applied.
+
+    ``quick=True`` shrinks it to :data:`QUICK_CHANGES` (2 epochs of 5 steps): a
+    smoke run for tests and ``CATDOG_QUICK=1`` notebooks, not a result.
+    """
+    if name not in RECIPES:
+        raise CatDogError(f"unknown preset {name!r}; choose one of {sorted(RECIPES)}")
+    return dataclasses.replace(RECIPES[name], **((QUICK_CHANGES if quick else {}) | changes))
