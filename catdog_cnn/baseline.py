@@ -17,8 +17,8 @@ from sklearn.preprocessing import StandardScaler
 
 from .config import SAMPLE_RATE, SEED
 from .data import Clip
+from .dsp import mel_edges
 from .generator import WindowSampler
-from .mel import mel_edges
 
 __all__ = ["mel_filterbank", "log_mel", "mel_features", "LogMelBaseline"]
 

@@ -26,7 +26,7 @@ class TrainConfig:
 
     ``preset`` and ``model`` choose the architecture (see :func:`~catdog_cnn.model.build_model`);
     ``normalization``, ``threshold`` and ``balance`` the training windows; ``augment`` turns on
-    :class:`~catdog_cnn.generator.Augmentation`, with ``speed``, ``band_prob``, ``tilt_prob``,
+    :class:`~catdog_cnn.augment.Augmentation`, with ``speed``, ``band_prob``, ``tilt_prob``,
     ``notch_prob``, ``gap_prob``, ``hum_prob``, ``reverb_prob``, ``background_prob`` and
     ``mixup_alpha`` passed to it; ``eval_normalization`` how validation/test windows are scaled
     and ``eval_min_peak`` which of them are kept (see :func:`~catdog_cnn.windows.clip_windows`);

@@ -17,6 +17,7 @@ from scipy.signal import butter, resample_poly, sosfilt
 
 from .config import SAMPLE_RATE, SEED, CatDogError
 from .data import Clip
+from .dsp import tilt_gain
 
 __all__ = [
     "quieter",
@@ -117,21 +118,6 @@ def pitched(audio: np.ndarray, rng: np.random.Generator, *, factor: float = 1.1)
     """
     ratio = Fraction(factor).limit_denominator(100)
     return resample_poly(audio, ratio.denominator, ratio.numerator).astype(np.float32)
-
-
-TILT_PIVOT_HZ = 1000.0  # a tilted sound keeps its level here
-TILT_FLAT_BELOW_HZ = 100.0  # and is not tilted further below this
-
-
-def tilt_gain(length: int, db_per_octave: float | np.ndarray) -> np.ndarray:
-    """Gain of every ``np.fft.rfft`` bin of a ``length``-sample sound through a brighter or darker microphone.
-
-    The gain rises by ``db_per_octave`` dB per octave above :data:`TILT_PIVOT_HZ`
-    (0 dB there) and falls as much per octave below it, flat below
-    :data:`TILT_FLAT_BELOW_HZ`. ``db_per_octave`` of shape (n, 1) gives n rows of gains.
-    """
-    freqs = np.clip(np.fft.rfftfreq(length, 1 / SAMPLE_RATE), TILT_FLAT_BELOW_HZ, None)
-    return 10 ** (np.asarray(db_per_octave) * np.log2(freqs / TILT_PIVOT_HZ) / 20)
 
 
 def tilted(audio: np.ndarray, rng: np.random.Generator, *, db_per_octave: float = 3.0) -> np.ndarray:

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from ._keras import keras, tf
 from ._quiet import c_stderr_silenced
+from .augment import Augmentation
 from .config import (
     EVAL_BATCH_SIZE,
     STEPS_PER_EXECUTION,
@@ -24,7 +25,7 @@ from .config import (
 )
 from .data import Split, load_split
 from .evaluate import evaluate
-from .generator import Augmentation, SegmentBatches, WindowSampler
+from .generator import SegmentBatches, WindowSampler
 from .model import build_model, model_config
 from .recipes import RECIPES, TrainConfig, recipe  # re-exported: the recipes need no TensorFlow
 

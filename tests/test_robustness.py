@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
-from catdog_cnn import robustness
+from catdog_cnn import dsp, robustness
 from catdog_cnn.config import SAMPLE_RATE, CatDogError
 from catdog_cnn.data import Clip
 from conftest import tone
@@ -121,7 +121,7 @@ def test_tilted_changes_the_balance_by_the_asked_slope(rng, db_per_octave):
 
 
 def test_tilt_gain_is_0_db_at_the_pivot_flat_below_100_hz_and_one_row_per_slope():
-    gain_db = 20 * np.log10(robustness.tilt_gain(16000, np.array([[6.0], [-3.0]])))  # 1-s: bin k is k Hz
+    gain_db = 20 * np.log10(dsp.tilt_gain(16000, np.array([[6.0], [-3.0]])))  # 1-s: bin k is k Hz
     assert gain_db.shape == (2, 8001)
     np.testing.assert_allclose(gain_db[:, 1000], 0, atol=1e-9)
     np.testing.assert_allclose(gain_db[:, 4000], [12.0, -6.0], atol=1e-9)  # two octaves up
