@@ -21,6 +21,7 @@ import numpy as np
 from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
+from catdog_cnn.recipes import VERSIONS, run_name
 from catdog_cnn.train import recipe, rescore, run
 
 BASELINE = "log-mel + logistic regression"
@@ -29,22 +30,6 @@ KEYS = ("segment_accuracy", "clip_accuracy_mean", "clip_accuracy_majority", "seg
 
 def summary(metrics: dict) -> dict:
     return {k: metrics[k] for k in KEYS}
-
-
-FOUR_BLOCKS = {"n_layers": 4, "filters": 40}  # m5's shape before its fifth block
-NO_TILT = {"tilt_prob": 0.0}  # m5's training before microphone tilt
-NO_SPEED = {"speed": (1.0, 1.0), **NO_TILT}  # m5's training before speed perturbation (and tilt)
-FIRST_VERSION = {"threshold": 0.4, "band_prob": 0.0, "hum_prob": 0.0, "patience_from": 0, **NO_SPEED}
-
-# Configurations beyond the named presets: name -> (preset, changes to its recipe).
-VARIANTS = {
-    "original, windows peak-scaled in training too": ("original", {"normalization": "window"}),
-    "m5, first version": ("m5", {"model": FOUR_BLOCKS, **FIRST_VERSION}),
-    "m5, windows from 40% of file peak": ("m5", {"model": FOUR_BLOCKS, "threshold": 0.4, **NO_SPEED}),
-    "m5, four blocks of 40 filters": ("m5", {"model": FOUR_BLOCKS, **NO_SPEED}),
-    "m5, no speed perturbation": ("m5", NO_SPEED),
-    "m5, no microphone tilt": ("m5", NO_TILT),
-}
 
 
 def seconds_to_kept_epoch(folder: Path) -> float:
@@ -59,17 +44,16 @@ def seconds_to_kept_epoch(folder: Path) -> float:
 
 
 def run_folder(runs: Path, name: str, seed: int) -> Path:
-    """Where the run of configuration ``name`` (a preset or a VARIANTS key) with ``seed`` is kept."""
-    return runs / f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
+    """Where the run of configuration ``name`` (a preset or one of the recipes' VERSIONS) with ``seed`` is kept."""
+    return runs / run_name(name, seed)
 
 
 def cnn_rows(name: str, seed: int, runs: Path, *, reuse: bool = False) -> dict[str, dict]:
-    preset, changes = VARIANTS.get(name, (name, {}))
     folder = run_folder(runs, name, seed)
     if reuse and (folder / "metrics.json").is_file():
         metrics = rescore(folder)
     else:
-        metrics = run(recipe(preset, seed=seed, **changes), folder, verbose=0)
+        metrics = run(recipe(name, seed=seed), folder, verbose=0)
     rows = {
         name: summary(metrics["test"])
         | {"train_seconds": metrics["train_seconds"], "seconds_to_kept_epoch": seconds_to_kept_epoch(folder)}
@@ -110,7 +94,7 @@ def table(per_seed: dict[str, list[dict]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--presets", nargs="+", default=["original", *VARIANTS, "m5"])
+    parser.add_argument("--presets", nargs="+", default=["original", *VERSIONS, "m5"])
     parser.add_argument("--no-baseline", action="store_true", help="skip the log-mel baseline")
     parser.add_argument("--reuse", action="store_true", help="score the models already in --runs instead of training")
     parser.add_argument("--merge", action="store_true", help="keep the other configurations' rows of --out")
@@ -128,7 +112,7 @@ def main() -> None:
     if args.merge and args.out.is_file():
         kept = json.loads(args.out.read_text())["results"]
         per_seed = {name: per_seed.get(name, rows) for name, rows in kept.items()} | per_seed
-    order = [BASELINE, "original", "original, test windows unscaled", *VARIANTS, "m5"]
+    order = [BASELINE, "original", "original, test windows unscaled", *VERSIONS, "m5"]
     per_seed = dict(sorted(per_seed.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"seeds": args.seeds, "results": per_seed, "table": table(per_seed)}, indent=2))

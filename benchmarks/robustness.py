@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accuracy import BASELINE, VARIANTS, run_folder  # the script beside this one
+from accuracy import BASELINE, run_folder  # the script beside this one
 
 from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.data import load_split
@@ -31,7 +31,7 @@ from catdog_cnn.evaluate import evaluate
 from catdog_cnn.robustness import CONDITIONS, perturbed
 from catdog_cnn.train import eval_options, load_run, predictor, recipe, run
 
-# presets or accuracy.py's VARIANTS
+# presets or earlier versions (catdog_cnn.recipes.VERSIONS)
 CNNS = ("original", "m5, first version", "m5, no speed perturbation", "m5, no microphone tilt", "m5")
 MODELS = (BASELINE, *CNNS)
 
@@ -42,10 +42,9 @@ def predictors(seed: int, runs: Path, split, names: tuple[str, ...] = MODELS) ->
     if BASELINE in names:
         found[BASELINE] = (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})
     for name in (n for n in CNNS if n in names):
-        preset, changes = VARIANTS.get(name, (name, {}))
         folder = run_folder(runs, name, seed)
         if not (folder / "model.keras").is_file():
-            run(recipe(preset, seed=seed, **changes), folder, verbose=0)
+            run(recipe(name, seed=seed), folder, verbose=0)
         model, config = load_run(folder)
         found[name] = (predictor(model), eval_options(config))
     return found

@@ -20,6 +20,7 @@ from .config import SAMPLE_RATE, TIE_DECIMALS
 
 __all__ = [
     "peelable_layers",
+    "layer_title",
     "activation_model",
     "activations",
     "Decision",
@@ -40,6 +41,15 @@ def peelable_layers(model: keras.Model) -> list[str]:
     return [
         layer.name for layer in model.layers if not isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout))
     ]
+
+
+LAYER_KINDS = {"conv": "convolution", "bn": "batch norm", "relu": "ReLU", "pool": "max pool", "log": "log"}
+
+
+def layer_title(name: str) -> str:
+    """What a peelable layer is, for people: ``"relu_10"`` is ``"block 10 · ReLU"``; other names stay as they are."""
+    kind, _, block = name.rpartition("_")
+    return f"block {block} · {LAYER_KINDS[kind]}" if block.isdigit() and kind in LAYER_KINDS else name
 
 
 def activation_model(model: keras.Model) -> keras.Model:

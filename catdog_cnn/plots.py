@@ -14,6 +14,7 @@ import numpy as np
 import scipy.signal
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .config import SAMPLE_RATE
 from .config import img_dir as default_img_dir
@@ -42,6 +43,10 @@ __all__ = [
 ]
 
 CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
+# Okabe and Ito's palette, told apart with colour-blindness too; line styles tell a ninth and later line apart
+LINE_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+LINE_STYLES = ("-", "--", ":", "-.")
+FIT_COLORS = ("0.15", "tab:green")  # training and validation curves: neither a class colour
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7, 3.5)) -> Axes:
@@ -50,14 +55,20 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (7, 3.5)) -> Axes:
     return ax
 
 
-def save(fig: Figure, name: str, *, img_dir: str | os.PathLike | None = None) -> Path:
+def save(fig: Figure, name: str, *, img_dir: str | os.PathLike | None = None, colors: int | None = None) -> Path:
     """Save ``fig`` as ``img_dir/name`` (PNG, 100 dpi) and return the path.
 
     ``img_dir`` defaults to :func:`~catdog_cnn.config.img_dir` (``$CATDOG_IMG_DIR`` or ``img/``).
+    ``colors`` (say 64) stores the PNG with a palette of that many colours: a spectrogram's
+    noise-like detail then takes a fraction of the bytes, with no visible change.
     """
     path = Path(img_dir if img_dir is not None else default_img_dir()) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
+    if colors is not None:
+        from PIL import Image  # matplotlib's own dependency
+
+        Image.open(path).convert("RGB").quantize(colors).save(path, optimize=True)
     return path
 
 
@@ -165,11 +176,17 @@ def kept_fraction(thresholds: np.ndarray, fractions: np.ndarray, *, ax: Axes | N
 
 def window_batch(x: np.ndarray, y: np.ndarray, *, n: int = 6, sample_rate: int = SAMPLE_RATE) -> Figure:
     """The first ``n`` windows of a batch (shape (b, segment[, 1])), coloured by label."""
-    fig, axes = plt.subplots(n // 2, 2, figsize=(10, 1.6 * (n // 2)), layout="constrained", sharey=True)
+    fig, axes = plt.subplots(
+        n // 2, 2, figsize=(10, 1.6 * (n // 2) + 0.4), layout="constrained", sharey=True, squeeze=False
+    )
     for i, ax in enumerate(axes.ravel()):
         window = x[i].ravel()
         ax.plot(np.arange(len(window)) / sample_rate, window, lw=0.4, color=CLASS_COLORS[int(y[i])])
         ax.set_title(LABELS[int(y[i])], fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("amplitude")
     return fig
 
 
@@ -177,9 +194,10 @@ def history(hist: dict[str, list[float]], *, ax: Axes | None = None, metric: str
     """Training and validation ``metric`` per epoch (the original's model_acc figure)."""
     ax = _axes(ax)
     epochs = np.arange(1, len(hist[metric]) + 1)
-    ax.plot(epochs, hist[metric], marker="o", label="train")
+    ax.plot(epochs, hist[metric], marker="o", color=FIT_COLORS[0], label="train")
     if f"val_{metric}" in hist:
-        ax.plot(epochs, hist[f"val_{metric}"], marker="o", label="validation")
+        ax.plot(epochs, hist[f"val_{metric}"], marker="s", ls="--", color=FIT_COLORS[1], label="validation")
+    ax.set_xticks(epochs if len(epochs) <= 20 else epochs[:: max(1, len(epochs) // 10)])
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(f"model {metric}")
@@ -208,7 +226,9 @@ def clip_probabilities(files: list[dict], *, ax: Axes | None = None) -> Axes:
     rows = sorted(files, key=lambda r: r["p_dog"])
     colors = [CLASS_COLORS[LABELS.index(r["label"])] for r in rows]
     ax.bar(np.arange(len(rows)), [r["p_dog"] for r in rows], color=colors)
-    ax.axhline(0.5, color="black", lw=0.8, ls="--")
+    ax.axhline(0.5, color="black", lw=0.8, ls="--", label="0.5: called dog above")
+    handles = [Patch(color=CLASS_COLORS[i], label=f"truly {name}") for i, name in enumerate(LABELS)]
+    ax.legend(handles=[*handles, ax.lines[-1]], loc="upper left", fontsize="small")
     ax.set_xlabel("test clips, sorted by the model's vote")
     ax.set_ylabel("mean p(dog)")
     ax.set_ylim(0, 1)
@@ -237,16 +257,21 @@ def prediction(p_dog: float, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def layer_activations(act: np.ndarray, *, name: str = "") -> Figure:
-    """Every filter's output of one layer for one window (shape (length, filters)), a row per filter."""
+def layer_activations(act: np.ndarray, *, name: str = "", seconds: float = 1.0) -> Figure:
+    """One layer's output for one window (shape (length, filters)) as a heat map: filters up, time along.
+
+    ``seconds`` is how long the window lasts; the colour bar gives the activation values.
+    """
     length, n = act.shape
-    fig, axes = plt.subplots(n, 1, figsize=(8, 0.55 * n + 0.8), sharex=True, layout="constrained", squeeze=False)
-    for i, ax in enumerate(axes[:, 0]):
-        ax.plot(np.arange(length), act[:, i], lw=0.5)
-        ax.set_ylabel(str(i + 1), rotation=0, labelpad=10, va="center")
-        ax.set_yticks([])
-    axes[-1, 0].set_xlabel("step")
-    fig.suptitle(f"{name}: {length} steps x {n} filters", fontsize=10)
+    fig, ax = plt.subplots(figsize=(8, 0.3 * n + 1.6), layout="constrained")
+    image = ax.imshow(
+        act.T, aspect="auto", origin="lower", cmap="magma", interpolation="nearest", extent=(0, seconds, 0.5, n + 0.5)
+    )
+    fig.colorbar(image, ax=ax, label="activation", pad=0.01)
+    ax.set_yticks(np.arange(1, n + 1) if n <= 16 else np.linspace(1, n, 8).round().astype(int))
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("filter")
+    ax.set_title(f"{name}: {length} steps x {n} filters", fontsize=10)
     return fig
 
 
@@ -285,7 +310,8 @@ def frequency_responses(freqs: np.ndarray, gain_db: np.ndarray, *, ax: Axes | No
     """Magnitude response (dB) of each first-layer filter, a line per filter."""
     ax = _axes(ax)
     for i, g in enumerate(gain_db):
-        ax.plot(freqs, g, lw=1, label=str(i + 1))
+        color, style = LINE_COLORS[i % len(LINE_COLORS)], LINE_STYLES[i // len(LINE_COLORS) % len(LINE_STYLES)]
+        ax.plot(freqs, g, lw=1.2, color=color, ls=style, label=str(i + 1))
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("gain (dB)")
     ax.legend(title="filter", ncols=2, fontsize=7)
@@ -305,19 +331,31 @@ def class_activation(
     return ax
 
 
+KNOB_NAMES = {"kernel_size": "kernel size (samples)", "strides": "stride", "filters": "filters per layer"}
+
+
 def tuning_results(rows: list[dict], *, x: str, group: str | None = None, ax: Axes | None = None) -> Axes:
-    """Validation accuracy of tuning rows against knob ``x``, one line per value of ``group``."""
+    """Validation accuracy of tuning rows against knob ``x``, one line per value of ``group``.
+
+    Where a row has ``val_accuracy_runs`` (one score per seed), a bar spans their range.
+    """
     ax = _axes(ax)
     groups = sorted({r[group] for r in rows}) if group else [None]
-    for g in groups:
+    for i, g in enumerate(groups):
         sel = sorted((r for r in rows if group is None or r[group] == g), key=lambda r: r[x])
-        ax.plot(
-            [r[x] for r in sel], [r["val_accuracy"] for r in sel], marker="o", label=f"{group} {g}" if group else None
-        )
-    ax.set_xlabel(x)
+        xs, ys = [r[x] for r in sel], [r["val_accuracy"] for r in sel]
+        label = f"{KNOB_NAMES.get(group, group)} {g}" if group else None
+        (line,) = ax.plot(xs, ys, marker="o", color=LINE_COLORS[(i + 5) % len(LINE_COLORS)], label=label)
+        runs: list[list[float]] = [r.get("val_accuracy_runs") or [] for r in sel]
+        if all(runs):
+            low = [y - min(r) for y, r in zip(ys, runs, strict=True)]
+            high = [max(r) - y for y, r in zip(ys, runs, strict=True)]
+            ax.errorbar(xs, ys, yerr=[low, high], fmt="none", color=line.get_color(), capsize=3, lw=0.8)
+    ax.set_xticks(sorted({r[x] for r in rows}))
+    ax.set_xlabel(KNOB_NAMES.get(x, x))
     ax.set_ylabel("validation accuracy")
     if group:
-        ax.legend()
+        ax.legend(fontsize="small")
     return ax
 
 
@@ -325,7 +363,7 @@ def accuracy_by_group(groups: dict[str, dict], *, ax: Axes | None = None) -> Axe
     """Horizontal bars of mean accuracy (%) per group of windows, with the sd over seeds as error bars.
 
     ``groups`` maps a name starting with the class ("cat, ...", "dog, ...") to
-    ``{"windows": n, "accuracy": [one value per seed]}``, as ``benchmarks/errors.py``
+    ``{"windows": n, "accuracy": [one value per seed]}``, as ``experiments/errors.py``
     writes them; bars take the class colour and the first group is on top.
     """
     ax = _axes(ax, figsize=(7, 0.4 * len(groups) + 1))
@@ -352,7 +390,7 @@ def accuracy_across_draws(
     """One row of dots per model: its accuracy (%) on each draw of test files, a bar at their mean.
 
     ``draws`` maps a model's name to its accuracies (fractions), one per draw
-    (as ``benchmarks/cross_validation.py`` writes them); ``official`` adds the same
+    (as ``experiments/cross_validation.py`` writes them); ``official`` adds the same
     model's scores on the official test split (one per seed) as stars; ``target``
     draws a dashed line. The first model is on top.
     """

@@ -17,7 +17,7 @@ from .config import (
     CatDogError,
 )
 
-__all__ = ["TrainConfig", "RECIPES", "QUICK_CHANGES", "recipe"]
+__all__ = ["TrainConfig", "RECIPES", "VERSIONS", "QUICK_CHANGES", "recipe", "run_name"]
 
 
 @dataclass
@@ -97,15 +97,95 @@ RECIPES: dict[str, TrainConfig] = {
 }
 
 
+VERSIONS: dict[str, TrainConfig] = {  # the earlier versions the accuracy table reports, written out in full
+    "original, windows peak-scaled in training too": TrainConfig(
+        preset="original", model={"batch_norm": "xla"}, normalization="window"
+    ),
+    "m5, first version": TrainConfig(
+        preset="m5",
+        model={"n_layers": 4, "filters": 40},
+        normalization="window",
+        augment=True,
+        epochs=40,
+        patience=8,
+        reduce_lr=True,
+        ema=True,
+    ),
+    "m5, windows from 40% of file peak": TrainConfig(
+        preset="m5",
+        model={"n_layers": 4, "filters": 40},
+        normalization="window",
+        augment=True,
+        band_prob=0.3,
+        hum_prob=0.3,
+        epochs=40,
+        patience=8,
+        patience_from=10,
+        reduce_lr=True,
+        ema=True,
+    ),
+    "m5, four blocks of 40 filters": TrainConfig(
+        preset="m5",
+        model={"n_layers": 4, "filters": 40},
+        normalization="window",
+        threshold=0.1,
+        augment=True,
+        band_prob=0.3,
+        hum_prob=0.3,
+        epochs=40,
+        patience=8,
+        patience_from=10,
+        reduce_lr=True,
+        ema=True,
+    ),
+    "m5, no speed perturbation": TrainConfig(
+        preset="m5",
+        normalization="window",
+        threshold=0.1,
+        augment=True,
+        band_prob=0.3,
+        hum_prob=0.3,
+        epochs=40,
+        patience=8,
+        patience_from=10,
+        reduce_lr=True,
+        ema=True,
+    ),
+    "m5, no microphone tilt": TrainConfig(
+        preset="m5",
+        normalization="window",
+        threshold=0.1,
+        augment=True,
+        speed=(0.9, 1.1),
+        band_prob=0.3,
+        hum_prob=0.3,
+        epochs=40,
+        patience=8,
+        patience_from=10,
+        reduce_lr=True,
+        ema=True,
+    ),
+}
+
+
 QUICK_CHANGES: dict[str, Any] = {"epochs": 2, "steps_per_epoch": 5, "validation_steps": 5}
 
 
+def run_name(name: str, seed: int) -> str:
+    """The folder name of a run of recipe or version ``name`` with ``seed``: ``"m5, first version"`` is
+    ``"m5-first-version-seed0"`` for seed 0."""
+    return f"{name.replace(', ', '-').replace(' ', '-')}-seed{seed}"
+
+
 def recipe(name: str, *, quick: bool = False, **changes: Any) -> TrainConfig:
-    """The named training recipe (``"original"`` or ``"m5"``) with ``changes`` applied.
+    """The named training recipe (``"original"``, ``"m5"`` or one of :data:`VERSIONS`) with ``changes`` applied.
 
     ``quick=True`` shrinks it to :data:`QUICK_CHANGES` (2 epochs of 5 steps): a
     smoke run for tests and ``CATDOG_QUICK=1`` notebooks, not a result.
     """
-    if name not in RECIPES:
-        raise CatDogError(f"unknown preset {name!r}; choose one of {sorted(RECIPES)}")
-    return dataclasses.replace(RECIPES[name], **((QUICK_CHANGES if quick else {}) | changes))
+    known = RECIPES | VERSIONS
+    if name not in known:
+        raise CatDogError(
+            f"unknown preset {name!r}; choose one of {sorted(RECIPES)} or an earlier version {sorted(VERSIONS)}"
+        )
+    return dataclasses.replace(known[name], **((QUICK_CHANGES if quick else {}) | changes))

@@ -27,11 +27,12 @@ from .data import Split, load_split
 from .evaluate import evaluate
 from .generator import SegmentBatches, WindowSampler
 from .model import build_model, model_config
-from .recipes import RECIPES, TrainConfig, recipe  # re-exported: the recipes need no TensorFlow
+from .recipes import QUICK_CHANGES, RECIPES, TrainConfig, recipe  # re-exported: the recipes need no TensorFlow
 
 __all__ = [
     "TrainConfig",
     "RECIPES",
+    "QUICK_CHANGES",
     "recipe",
     "set_seed",
     "training_feeds",

@@ -36,23 +36,26 @@ def layers_for_stride(stride: int, *, input_length: int = SEGMENT, final_steps: 
 
 
 class _Timer(keras.callbacks.Callback):
-    """Appends one list of epoch durations per training run to ``log``."""
+    """Appends, per training run, its epoch durations to ``log`` and its validation accuracies to ``scores``."""
 
-    def __init__(self, log: list[list[float]]) -> None:
+    def __init__(self, log: list[list[float]], scores: list[list[float]]) -> None:
         super().__init__()
-        self.log = log
+        self.log, self.scores = log, scores
 
     def __deepcopy__(self, memo: dict) -> _Timer:
         return self  # KerasTuner copies callbacks per execution; all copies must share one log
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.log.append([])
+        self.scores.append([])
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.log[-1].append(time.perf_counter() - self._start)
+        if logs and "val_accuracy" in logs:
+            self.scores[-1].append(float(logs["val_accuracy"]))
 
 
 def _grid_model(config: TrainConfig, knobs: dict[str, Any]) -> keras.Model:
@@ -86,7 +89,8 @@ def tune(
     -------
     list of dict
         One row per combination: the knobs, ``n_layers``, ``params``, ``macs``,
-        ``val_accuracy`` (best epoch, mean over seeds), ``epochs_run`` (mean over
+        ``val_accuracy`` (best epoch, mean over seeds), ``val_accuracy_runs`` (each
+        seed's best epoch), ``epochs_run`` (mean over
         seeds; fewer than ``config.epochs`` when early stopping ends a run) and
         ``seconds_per_epoch``. The recipe's callbacks (see
         :func:`~catdog_cnn.train.training_callbacks`) are used as in training.
@@ -112,13 +116,14 @@ def tune(
             overwrite=True,
         )
         timer_log: list[list[float]] = []
+        run_scores: list[list[float]] = []
         tuner.search(
             feed,
             validation_data=validation,
             validation_batch_size=EVAL_BATCH_SIZE,
             epochs=config.epochs,
             verbose=0,
-            callbacks=[_Timer(timer_log), *training_callbacks(config, validated=validation is not None)],
+            callbacks=[_Timer(timer_log, run_scores), *training_callbacks(config, validated=validation is not None)],
         )
     rows = []
     for trial in tuner.oracle.trials.values():
@@ -137,6 +142,7 @@ def tune(
         epochs = [seconds for run in timer_log[i * seeds : (i + 1) * seeds] for seconds in run]
         row["epochs_run"] = len(epochs) / seeds
         row["seconds_per_epoch"] = sum(epochs) / len(epochs)
+        row["val_accuracy_runs"] = [max(run) for run in run_scores[i * seeds : (i + 1) * seeds] if run]
     # best first; near-ties (within TIE_DECIMALS) keep the grid order, whatever another machine's round-off
     return sorted(rows, key=lambda r: -round(r["val_accuracy"], TIE_DECIMALS))
 

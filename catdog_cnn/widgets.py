@@ -26,6 +26,7 @@ from .peel import (
     decision,
     feature_layer,
     frequency_responses,
+    layer_title,
     peelable_layers,
     sigmoid_unit,
 )
@@ -78,7 +79,13 @@ class LayerExplorer:
             0, 0, len(windows.x) - 1, description="sample", continuous_update=False, layout=w.Layout(width="60%")
         )
         self.layer = w.IntSlider(
-            1, 1, len(self.layers), description="layer", continuous_update=False, layout=w.Layout(width="60%")
+            1,
+            1,
+            len(self.layers),
+            description=layer_title(self.layers[0]),  # names the block and the kind of layer as it moves
+            continuous_update=False,
+            style={"description_width": "9em"},
+            layout=w.Layout(width="60%"),
         )
         self.filter = w.Dropdown(
             options=[("all", -1)] + [(str(i + 1), i) for i in range(n_filters)], value=-1, description="filter"
@@ -114,6 +121,7 @@ class LayerExplorer:
             np.zeros((2, 2)), aspect="auto", cmap="magma", interpolation="nearest", origin="lower"
         )
         (self.filter_line,) = self.ax_layer.plot([], [], lw=0.6, color="tab:blue")
+        self.fig.colorbar(self.layer_image, ax=self.ax_layer, label="activation", pad=0.01)
         k = self.n_components
         self.bars = self.ax_pool.bar(np.arange(1, k + 1), np.zeros(k))
         self.ax_pool.axhline(0, color="black", lw=0.6)
@@ -138,6 +146,7 @@ class LayerExplorer:
         start = time.perf_counter()
         acts = self._sample_activations()
         i, name = self.sample.value, self.layers[self.layer.value - 1]
+        self.layer.description = layer_title(name)
         x = self.windows.x[i, :, 0]
         self.wave_line.set_ydata(x)
         window = self.windows.x[i : i + 1]
@@ -162,7 +171,7 @@ class LayerExplorer:
         self.ax_wave.set_title(f"{name_of_file} (true: {truth}); p(dog) = {p:.2f}", fontsize=10)
         self.info.value = (
             f"<b>{name_of_file}</b> &nbsp; true: <b>{truth}</b> &nbsp; p(dog) = <b>{p:.3f}</b>"
-            f" &nbsp; layer: <b>{name}</b>"
+            f" &nbsp; layer: <b>{layer_title(name)}</b> ({name})"
         )
         buffer = io.BytesIO()
         self.fig.savefig(buffer, format="png")

@@ -4,7 +4,7 @@ A generated part sits between two HTML comments, which Markdown does not show:
 ``<!-- gen: SPEC -->`` ... ``<!-- /gen -->``. SPEC is one of
 
 ``table NAME``
-    the Markdown table that ``benchmarks/NAME.py`` wrote into ``benchmarks/results/NAME.json``;
+    the Markdown table that ``benchmarks/NAME.py`` or ``experiments/NAME.py`` wrote into its ``results/NAME.json``;
 ``cell NAME CONFIGURATION METRIC``
     "mean ± sd" in percent of METRIC over the seeds of CONFIGURATION in that file's ``results``;
 ``value NAME KEY FORMAT``
@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -33,7 +33,7 @@ from catdog_cnn import results
 from catdog_cnn.config import MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = (ROOT / "benchmarks" / "results", ROOT / "experiments" / "results")  # where NAME.json is looked for
 MARKER = re.compile(r"<!-- gen: (?P<spec>[^>]*?) -->(?P<body>.*?)<!-- /gen -->", re.DOTALL)
 SUMMARY_ROWS = {  # configuration in accuracy.json: (what the README calls it, its committed run folder)
     "log-mel + logistic regression": ("log-mel features + logistic regression", None),
@@ -42,8 +42,15 @@ SUMMARY_ROWS = {  # configuration in accuracy.json: (what the README calls it, i
 }
 
 
-def _summary(results_dir: Path) -> str:
-    runs = results.load(results_dir / "accuracy.json")["results"]
+def _file(name: str, results_dirs: Sequence[Path]) -> Path:
+    """``NAME.json`` in the first of ``results_dirs`` that has it (the first, to say it is missing, if none)."""
+    return next(
+        (d / f"{name}.json" for d in results_dirs if (d / f"{name}.json").is_file()), results_dirs[0] / f"{name}.json"
+    )
+
+
+def _summary(results_dirs: Sequence[Path]) -> str:
+    runs = results.load(_file("accuracy", results_dirs))["results"]
     lines = ["| model | parameters | test windows right (%) | test clips right (%) |", "|---|---|---|---|"]
     for key, (label, folder) in SUMMARY_ROWS.items():
         params = f"{results.load(MODELS_DIR / folder / 'metrics.json')['parameters']:,}" if folder else "n/a"
@@ -60,17 +67,17 @@ def _rows(rows: list[dict], fields: tuple[str, ...]) -> str:
     return "\n".join("| " + " | ".join(cell(row, f) for f in fields) + " |" for row in rows)
 
 
-def render(spec: str, results_dir: Path = RESULTS) -> str:
+def render(spec: str, results_dirs: Sequence[Path] = RESULTS) -> str:
     """The text a marker's SPEC stands for."""
     kind, *args = (unquote(word) for word in spec.split())
     makers: dict[str, Callable[..., str]] = {
-        "table": lambda name: results.table(results_dir / f"{name}.json"),
+        "table": lambda name: results.table(_file(name, results_dirs)),
         "cell": lambda name, config, metric: results.cell(
-            results.load(results_dir / f"{name}.json")["results"][config], metric
+            results.load(_file(name, results_dirs))["results"][config], metric
         ),
-        "value": lambda name, key, fmt: format(results.load(results_dir / f"{name}.json")[key], fmt),
-        "rows": lambda name, *fields: _rows(results.load(results_dir / f"{name}.json")["rows"], fields),
-        "summary": lambda: _summary(results_dir),
+        "value": lambda name, key, fmt: format(results.load(_file(name, results_dirs))[key], fmt),
+        "rows": lambda name, *fields: _rows(results.load(_file(name, results_dirs))["rows"], fields),
+        "summary": lambda: _summary(results_dirs),
     }
     if kind not in makers:
         raise SystemExit(f"unknown generated part {spec!r}; known kinds: {', '.join(makers)}")
@@ -78,9 +85,9 @@ def render(spec: str, results_dir: Path = RESULTS) -> str:
     return f"\n{text}\n" if kind in ("table", "rows", "summary") else text  # tables on lines of their own
 
 
-def fill(text: str, results_dir: Path = RESULTS) -> str:
+def fill(text: str, results_dirs: Sequence[Path] = RESULTS) -> str:
     """``text`` with every generated part made anew."""
-    return MARKER.sub(lambda m: f"<!-- gen: {m['spec']} -->{render(m['spec'], results_dir)}<!-- /gen -->", text)
+    return MARKER.sub(lambda m: f"<!-- gen: {m['spec']} -->{render(m['spec'], results_dirs)}<!-- /gen -->", text)
 
 
 def main() -> int:

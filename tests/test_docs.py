@@ -29,19 +29,19 @@ def test_fill_replaces_only_what_lies_between_the_markers(results_dir):
         "<!-- gen: table accuracy -->\nstale\n<!-- /gen -->\n"
         "<!-- gen: rows speed name x:.1f -->\n<!-- /gen -->"
     )
-    filled = generate.fill(text, results_dir)
+    filled = generate.fill(text, [results_dir])
     assert filled == (
         "took <!-- gen: value speed wall .2f -->0.12<!-- /gen --> s; "
         "<!-- gen: cell accuracy m%205 segment_accuracy -->85.0 ± 7.1<!-- /gen -->\n"
         "<!-- gen: table accuracy -->\n| t |\n|---|\n<!-- /gen -->\n"
         "<!-- gen: rows speed name x:.1f -->\n| a | 0.5 |\n<!-- /gen -->"
     )
-    assert generate.fill(filled, results_dir) == filled  # filling twice changes nothing
+    assert generate.fill(filled, [results_dir]) == filled  # filling twice changes nothing
 
 
 def test_an_unknown_kind_is_refused(results_dir):
     with pytest.raises(SystemExit, match="unknown generated part"):
-        generate.fill("<!-- gen: chart accuracy --><!-- /gen -->", results_dir)
+        generate.fill("<!-- gen: chart accuracy --><!-- /gen -->", [results_dir])
 
 
 def test_the_committed_readme_and_docs_are_current():

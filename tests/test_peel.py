@@ -128,3 +128,9 @@ def test_reused_activations_give_the_same_decision_and_evidence(net, windows):
     acts = peel.activations(net, windows)
     np.testing.assert_array_equal(peel.decision(net, windows, acts=acts).logit, peel.decision(net, windows).logit)
     np.testing.assert_array_equal(peel.class_activation(net, windows, acts=acts), peel.class_activation(net, windows))
+
+
+def test_layer_titles_name_the_block_and_the_kind():
+    assert peel.layer_title("relu_10") == "block 10 · ReLU"
+    assert peel.layer_title("bn_2") == "block 2 · batch norm"
+    assert peel.layer_title("gap") == "gap" and peel.layer_title("dense") == "dense"

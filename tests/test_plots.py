@@ -43,6 +43,7 @@ def test_durations_histogram_legend_counts_files(synthetic_clips):
 
 def test_history_draws_train_and_validation():
     ax = plots.history({"accuracy": [0.6, 0.7], "val_accuracy": [0.5, 0.65]})
+    assert not {line.get_color() for line in ax.lines} & set(plots.CLASS_COLORS)  # not mistaken for cat or dog
     assert [line.get_label() for line in ax.lines] == ["train", "validation"]
     np.testing.assert_array_equal(ax.lines[1].get_ydata(), [0.5, 0.65])
     plt.close(ax.figure)
@@ -58,10 +59,12 @@ def test_kept_fraction_and_clip_probabilities_and_batch(tmp_path):
     ax = plots.kept_fraction(np.array([0.1, 0.5]), np.array([[0.9, 0.8], [0.3, 0.2]]))
     assert len(ax.lines) == 2
     files = [{"p_dog": 0.8, "label": "dog"}, {"p_dog": 0.2, "label": "cat"}]
-    bars = plots.clip_probabilities(files).patches
-    assert [b.get_height() for b in bars] == [0.2, 0.8]
+    ax = plots.clip_probabilities(files)
+    assert [b.get_height() for b in ax.patches[:2]] == [0.2, 0.8]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["truly cat", "truly dog", "0.5: called dog above"]
     fig = plots.window_batch(np.zeros((6, 100, 1)), np.array([0, 1, 0, 1, 0, 1]))
     assert len(fig.axes) == 6
+    assert fig.axes[-1].get_xlabel() == "time (s)" and fig.axes[0].get_ylabel() == "amplitude"
     path = plots.save(fig, "batch.png", img_dir=tmp_path)
     assert path.is_file() and path.stat().st_size > 1000
     plt.close("all")
@@ -73,16 +76,33 @@ def test_peeling_figures_return_what_they_drew():
     ax = plots.prediction(0.79)
     np.testing.assert_allclose([p.get_height() for p in ax.patches], [0.21, 0.79])
     assert [t.get_text() for t in ax.texts] == ["21%", "79%"]
-    fig = plots.layer_activations(np.zeros((8000, 10)), name="relu_1")
-    assert len(fig.axes) == 10 and "8000 steps x 10 filters" in fig.get_suptitle()
+    fig = plots.layer_activations(np.arange(80_000.0).reshape(8000, 10), name="relu_1")
+    heat, colorbar = fig.axes
+    assert "8000 steps x 10 filters" in heat.get_title() and heat.get_xlabel() == "time (s)"
+    assert heat.images[0].get_extent() == [0, 1.0, 0.5, 10.5] and heat.images[0].get_array().shape == (10, 8000)
+    assert colorbar.get_ylabel() == "activation"
     ax = plots.components(np.array([1.0, -2.0, 0.5]))
     assert [p.get_height() for p in ax.patches] == [1.0, -2.0, 0.5]
     fig = plots.filter_weights(np.ones((4, 10)))
     assert sum(a.get_visible() for a in fig.axes) == 10
-    ax = plots.frequency_responses(np.linspace(0, 8000, 5), np.zeros((3, 5)))
-    assert len(ax.lines) == 3
+    ax = plots.frequency_responses(np.linspace(0, 8000, 5), np.zeros((10, 5)))
+    assert len(ax.lines) == 10
+    styles = {(line.get_color(), line.get_linestyle()) for line in ax.lines}
+    assert len(styles) == 10  # every filter told apart by colour or line style
     ax = plots.class_activation(np.zeros(16000), np.array([1.0, -1.0]))
     assert len(ax.figure.axes) == 2
+    plt.close("all")
+
+
+def test_save_with_a_palette_keeps_the_picture_in_fewer_bytes(tmp_path, rng):
+    from PIL import Image
+
+    fig, ax = plt.subplots()
+    ax.imshow(rng.standard_normal((200, 300)), interpolation="nearest")
+    full = plots.save(fig, "full.png", img_dir=tmp_path)
+    small = plots.save(fig, "small.png", img_dir=tmp_path, colors=64)
+    assert small.stat().st_size < full.stat().st_size / 2
+    assert Image.open(small).size == Image.open(full).size and Image.open(small).mode == "P"
     plt.close("all")
 
 
@@ -95,9 +115,11 @@ def test_save_goes_to_the_img_dir_setting(tmp_path, monkeypatch):
 
 def test_tuning_results_draws_a_line_per_group():
     rows = [{"kernel_size": k, "strides": s, "val_accuracy": 0.5 + k / 100 + s / 10} for k in (3, 4) for s in (2, 3)]
+    rows[0]["val_accuracy_runs"] = [0.5, 0.6]
     ax = plots.tuning_results(rows, x="kernel_size", group="strides")
-    assert [line.get_label() for line in ax.lines] == ["strides 2", "strides 3"]
+    assert [line.get_label() for line in ax.lines] == ["stride 2", "stride 3"]
     np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.83, 0.84])
+    assert list(ax.get_xticks()) == [3, 4] and ax.get_xlabel() == "kernel size (samples)"
     plt.close("all")
 
 

@@ -1,4 +1,5 @@
 import keras
+import pytest
 
 from catdog_cnn.data import Clip, Split
 from catdog_cnn.train import recipe, training_callbacks
@@ -22,6 +23,7 @@ def test_tune_scores_every_combination_on_validation(synthetic_clips, tmp_path):
     for r in rows:
         assert 0 <= r["val_accuracy"] <= 1 and r["seconds_per_epoch"] > 0 and r["epochs_run"] == 1
         assert r["n_layers"] == (10 if r["strides"] == 2 else 6)
+        assert r["val_accuracy_runs"] == [pytest.approx(r["val_accuracy"])]  # one seed: its best epoch is the score
     assert rows == sorted(rows, key=lambda r: -round(r["val_accuracy"], 4))
     by_knobs = {(r["kernel_size"], r["strides"]): r for r in rows}
     assert by_knobs[(4, 2)]["params"] == 4151

@@ -35,6 +35,7 @@ def test_moving_the_sliders_changes_the_picture(explorer):
     explorer.layer.value = 30
     assert explorer.image.value != shown and "relu_10" in explorer.info.value
     assert "16 steps x 10 filters" in explorer.ax_layer.get_title()
+    assert explorer.layer.description == "block 10 · ReLU" and "block 10 · ReLU</b> (relu_10)" in explorer.info.value
     explorer.filter.value = 3
     assert explorer.filter_line.get_visible() and not explorer.layer_image.get_visible()
     assert explorer.freq_lines[3].get_color() == "tab:blue"

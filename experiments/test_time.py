@@ -1,7 +1,7 @@
 """Two choices made after training, scored on validation first: averaging copies, moving the threshold.
 
-Usage: python benchmarks/test_time.py [--seeds 0 1 2] [--runs runs/benchmark] [--model m5]
-                                      [--out benchmarks/results/test_time.json]
+Usage: python experiments/test_time.py [--seeds 0 1 2] [--runs runs/benchmark] [--model m5]
+                                      [--out experiments/results/test_time.json]
 
 Takes the models benchmarks/accuracy.py trained (run folders under --runs) and
 scores every 1-s window of each seed's validation files, then of the test files:
@@ -22,11 +22,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accuracy import VARIANTS, run_folder  # the script beside this one
 
 from catdog_cnn.data import load_split
 from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.train import RECIPES, load_run, predictor
+from catdog_cnn.recipes import RECIPES, VERSIONS, run_name
+from catdog_cnn.train import load_run, predictor
 
 THRESHOLDS = np.round(np.arange(0.05, 0.955, 0.01), 2)
 
@@ -58,13 +58,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
-    parser.add_argument("--model", default="m5", choices=[*RECIPES, *VARIANTS], help="a preset or accuracy.py variant")
+    parser.add_argument("--model", default="m5", choices=[*RECIPES, *VERSIONS], help="a preset or an earlier version")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "test_time.json")
     args = parser.parse_args()
     rows: dict[str, dict[str, list[float]]] = {}
     for seed in args.seeds:
         split = load_split(seed=seed)
-        model, config = load_run(run_folder(args.runs, args.model, seed))
+        model, config = load_run(args.runs / run_name(args.model, seed))
         predict = predictor(model)
         probabilities = {}
         for part in ("validation", "test"):

@@ -1,7 +1,7 @@
 """Three m5 networks averaged, and one m5 taught by them: do the networks err on the same windows?
 
-Usage: python benchmarks/ensemble.py [--seeds 0 1 2] [--members 3] [--runs runs/ensemble]
-                                     [--out benchmarks/results/ensemble.json]
+Usage: python experiments/ensemble.py [--seeds 0 1 2] [--members 3] [--runs runs/ensemble]
+                                     [--out experiments/results/ensemble.json]
 
 For each seed, trains m5 with that seed (the network candidates.py scores) and
 with --members - 1 other seeds on the same training files, averages their

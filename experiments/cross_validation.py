@@ -1,7 +1,7 @@
 """Is the official test split harder than this dataset's other files? m5 scored with every file as a test file once.
 
-Usage: python benchmarks/cross_validation.py [--folds 3] [--seeds 0 1 2]
-                                             [--out benchmarks/results/cross_validation.json]
+Usage: python experiments/cross_validation.py [--folds 3] [--seeds 0 1 2]
+                                             [--out experiments/results/cross_validation.json]
 
 All 276 files (the official training and test files, minus the test file that
 duplicates a training file) are dealt into --folds folds, by file, per class;

@@ -1,7 +1,7 @@
 """Where m5 goes wrong on the test files: by class, by file length and by window loudness.
 
-Usage: python benchmarks/errors.py [--seeds 0 1 2] [--runs runs/benchmark] [--model m5]
-                                   [--long-seconds 7] [--out benchmarks/results/errors.json]
+Usage: python experiments/errors.py [--seeds 0 1 2] [--runs runs/benchmark] [--model m5]
+                                   [--long-seconds 7] [--out experiments/results/errors.json]
 
 Scores the models benchmarks/accuracy.py trained (run folders under --runs) on
 every 1-s window of the test files, as accuracy.py does, and splits the windows
@@ -18,20 +18,20 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accuracy import VARIANTS, run_folder  # the script beside this one
 
 from catdog_cnn.config import LONG_FILE_SECONDS
 from catdog_cnn.data import LABELS, load_split
 from catdog_cnn.evaluate import clip_votes, long_share, window_groups
 from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.train import RECIPES, load_run, predictor
+from catdog_cnn.recipes import RECIPES, VERSIONS, run_name
+from catdog_cnn.train import load_run, predictor
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=Path("runs") / "benchmark")
-    parser.add_argument("--model", default="m5", choices=[*RECIPES, *VARIANTS], help="a preset or accuracy.py variant")
+    parser.add_argument("--model", default="m5", choices=[*RECIPES, *VERSIONS], help="a preset or an earlier version")
     parser.add_argument("--long-seconds", type=float, default=LONG_FILE_SECONDS)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "errors.json")
     args = parser.parse_args()
@@ -40,7 +40,7 @@ def main() -> None:
         split = load_split(seed=seed)
         for part in ("train", "validation", "test"):
             shares.setdefault(part, []).append(long_share(getattr(split, part), long_seconds=args.long_seconds))
-        model, config = load_run(run_folder(args.runs, args.model, seed))
+        model, config = load_run(args.runs / run_name(args.model, seed))
         windows = evaluation_windows(split.test, normalization=config.eval_normalization)
         p = np.asarray(predictor(model)(windows.x)).ravel()
         right = (p > 0.5) == windows.y

@@ -1,7 +1,7 @@
 """Validation accuracy of the m5 recipe trained on fewer training files: is it short of data?
 
-Usage: python benchmarks/learning_curve.py [--seeds 0 1 2] [--fractions 0.5 0.75 1.0]
-                                           [--out benchmarks/results/learning_curve.json]
+Usage: python experiments/learning_curve.py [--seeds 0 1 2] [--fractions 0.5 0.75 1.0]
+                                           [--out experiments/results/learning_curve.json]
 
 For each seed, the validation files stay as they are and m5 (as it was before
 speed perturbation) trains on a random share of each class's training files
@@ -16,10 +16,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accuracy import NO_SPEED  # the scripts beside this one
-from levers import validation_scores
+from levers import validation_scores  # the files beside this one
+from recipes import CANDIDATES
 
 from catdog_cnn.data import fewer_training_files, load_split
+
+BEFORE_SPEED = next(study for study in CANDIDATES if study.name == "five blocks of 36 filters (adopted)")
 
 
 def table(rows: list[dict], fractions: list[float]) -> str:
@@ -46,7 +48,7 @@ def main() -> None:
         for fraction in args.fractions:
             fewer = fewer_training_files(split, fraction, seed=seed)
             rows.append({"seed": seed, "fraction": fraction, "files": len(fewer.train)})
-            rows[-1] |= validation_scores("m5", NO_SPEED, seed, fewer)  # measured before speed perturbation
+            rows[-1] |= validation_scores(BEFORE_SPEED, seed, fewer)  # measured before speed perturbation
             print(f"seed {seed}, {fraction:.0%} of training files: validation {rows[-1]['val_segment_accuracy']:.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"rows": rows, "table": table(rows, args.fractions)}, indent=2))
