@@ -413,3 +413,51 @@ def accuracy_across_draws(
     ax.set_xlabel("test windows right (%)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # beside the dots, never on them
     return ax
+
+
+def tone_probe(freqs: np.ndarray, responses: dict[str, np.ndarray], *, titles: dict[str, str] | None = None) -> Figure:
+    """One heat map per layer: every unit's answer (colour) to tones of each frequency (log axis).
+
+    ``responses`` maps a layer to an array (len(freqs), units), as
+    :func:`~catdog_cnn.hear.tone_probe` returns; each unit's row is divided by
+    its own largest answer, so the picture shows *where* each unit listens.
+    """
+    fig, axes = plt.subplots(
+        len(responses), 1, figsize=(8, 1.9 * len(responses) + 0.6), layout="constrained", squeeze=False
+    )
+    for ax, (name, r) in zip(axes[:, 0], responses.items(), strict=True):
+        scaled = r / np.where(r.max(axis=0) > 0, r.max(axis=0), 1.0)
+        image = ax.pcolormesh(
+            freqs, np.arange(1, r.shape[1] + 1), scaled.T, cmap="magma", vmin=0, vmax=1, shading="nearest"
+        )
+        ax.set_xscale("log")
+        ax.set_ylabel("unit")
+        ax.set_title((titles or {}).get(name, name), fontsize=9)
+        fig.colorbar(image, ax=ax, label="share of its peak", pad=0.01)
+    axes[-1, 0].set_xlabel("tone frequency (Hz)")
+    return fig
+
+
+def sounds(named: dict[str, np.ndarray], *, sample_rate: int = SAMPLE_RATE, floor_db: float = 80.0) -> Figure:
+    """One row per sound: its waveform (left) and its spectrogram (right), titled with its name."""
+    fig, axes = plt.subplots(len(named), 2, figsize=(10, 1.7 * len(named) + 0.4), layout="constrained", squeeze=False)
+    for (wave_ax, spec_ax), (name, audio) in zip(axes, named.items(), strict=True):
+        t = np.arange(len(audio)) / sample_rate
+        wave_ax.plot(t, audio, lw=0.4, color="0.3")
+        wave_ax.set_xlim(0, t[-1])
+        wave_ax.set_ylabel("amplitude")
+        wave_ax.set_title(name, fontsize=9)
+        freqs, times, power = scipy.signal.spectrogram(audio, sample_rate, nperseg=512, noverlap=384)
+        db = 10 * np.log10(power + 1e-20)
+        spec_ax.imshow(
+            db,
+            origin="lower",
+            aspect="auto",
+            extent=(times[0], times[-1], freqs[0] / 1000, freqs[-1] / 1000),
+            vmin=db.max() - floor_db,
+            vmax=db.max(),
+        )
+        spec_ax.set_ylabel("kHz")
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    return fig

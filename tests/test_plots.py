@@ -152,3 +152,19 @@ def test_accuracy_across_draws_puts_each_draw_official_run_and_target_where_they
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sorted(legend) == ["a draw", "mean", "official test split", "target 90%"]  # each once
     plt.close("all")
+
+
+def test_tone_probe_maps_each_unit_to_its_share_of_its_peak():
+    freqs = np.geomspace(100, 8000, 6)
+    fig = plots.tone_probe(freqs, {"relu_1": np.outer(np.arange(6.0), [1.0, 2.0])}, titles={"relu_1": "block 1"})
+    heat, colorbar = fig.axes
+    assert heat.get_title() == "block 1" and heat.get_xscale() == "log" and colorbar.get_ylabel() == "share of its peak"
+    np.testing.assert_allclose(heat.collections[0].get_array().reshape(2, 6)[:, -1], [1.0, 1.0])  # each unit's peak
+    plt.close("all")
+
+
+def test_sounds_draws_a_waveform_and_a_spectrogram_per_sound():
+    fig = plots.sounds({"dog": np.zeros(16000), "cat": np.ones(16000) * 0.1})
+    assert len(fig.axes) == 4 and fig.axes[0].get_title() == "dog" and len(fig.axes[1].images) == 1
+    assert fig.axes[-1].get_xlabel() == "time (s)"
+    plt.close("all")
