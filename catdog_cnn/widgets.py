@@ -128,6 +128,7 @@ class LayerExplorer:
         self.ax_pool.set_xlabel("pooled component i")
         self.ax_pool.set_ylabel("w_i * g_i (+ dog, - cat)")
         self.ax_pool.set_xticks(np.arange(1, k + 1))
+        self.ax_pool.set_title("the decision, term by term", fontsize=9)
         self.freq_lines = self.ax_freq.plot(self.freqs, self.gain_db.T, lw=0.6, color="0.75")
         self.ax_freq.set_xlabel("frequency (Hz)")
         self.ax_freq.set_ylabel("gain (dB)")
@@ -194,4 +195,5 @@ class LayerExplorer:
             self.ax_layer.set_ylim(0.5, n_filters + 0.5)
             self.ax_layer.set_ylabel("filter")
         self.ax_layer.set_xlim(0, length)
+        self.ax_layer.set_xlabel("step of this layer")
         self.ax_layer.set_title(f"{name}: {length} steps x {n_filters} filters", fontsize=9)
