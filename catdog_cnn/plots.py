@@ -47,6 +47,7 @@ CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
 LINE_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 LINE_STYLES = ("-", "--", ":", "-.")
 FIT_COLORS = ("0.15", "tab:green")  # training and validation curves: neither a class colour
+SPECTROGRAM_WINDOW = 512  # samples per spectrogram frame (32 ms at 16 kHz)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7, 3.5)) -> Axes:
@@ -107,7 +108,7 @@ def spectrograms(
     clips: list[Clip],
     *,
     seconds: float | None = None,
-    window: int = 512,
+    window: int = SPECTROGRAM_WINDOW,
     floor_db: float = 80.0,
     sample_rate: int = SAMPLE_RATE,
 ) -> Figure:
@@ -124,20 +125,19 @@ def spectrograms(
     """
     fig, rows = _clip_rows(clips, seconds=seconds, sample_rate=sample_rate)
     for ax, _, audio in rows:
-        freqs, times, power = scipy.signal.spectrogram(
-            audio, sample_rate, window="hann", nperseg=window, noverlap=3 * window // 4
-        )
-        db = 10 * np.log10(power + 1e-20)
-        ax.imshow(
-            db,
-            origin="lower",
-            aspect="auto",
-            extent=(times[0], times[-1], freqs[0] / 1000, freqs[-1] / 1000),
-            vmin=db.max() - floor_db,
-            vmax=db.max(),
-        )
-        ax.set_ylabel("kHz")
+        _spectrogram(ax, audio, window=window, floor_db=floor_db, sample_rate=sample_rate)
     return fig
+
+
+def _spectrogram(ax: Axes, audio: np.ndarray, *, window: int, floor_db: float, sample_rate: int) -> None:
+    """Power (dB) over time and frequency (kHz), Hann windows with 75% overlap, the ``floor_db`` below the peak."""
+    freqs, times, power = scipy.signal.spectrogram(
+        audio, sample_rate, window="hann", nperseg=window, noverlap=3 * window // 4
+    )
+    db = 10 * np.log10(power + 1e-20)
+    extent = (times[0], times[-1], freqs[0] / 1000, freqs[-1] / 1000)
+    ax.imshow(db, origin="lower", aspect="auto", extent=extent, vmin=db.max() - floor_db, vmax=db.max())
+    ax.set_ylabel("kHz")
 
 
 def durations(clips: list[Clip], *, ax: Axes | None = None, bins: int = 20) -> Axes:
@@ -447,17 +447,7 @@ def sounds(named: dict[str, np.ndarray], *, sample_rate: int = SAMPLE_RATE, floo
         wave_ax.set_xlim(0, t[-1])
         wave_ax.set_ylabel("amplitude")
         wave_ax.set_title(name, fontsize=9)
-        freqs, times, power = scipy.signal.spectrogram(audio, sample_rate, nperseg=512, noverlap=384)
-        db = 10 * np.log10(power + 1e-20)
-        spec_ax.imshow(
-            db,
-            origin="lower",
-            aspect="auto",
-            extent=(times[0], times[-1], freqs[0] / 1000, freqs[-1] / 1000),
-            vmin=db.max() - floor_db,
-            vmax=db.max(),
-        )
-        spec_ax.set_ylabel("kHz")
+        _spectrogram(spec_ax, audio, window=SPECTROGRAM_WINDOW, floor_db=floor_db, sample_rate=sample_rate)
     for ax in axes[-1]:
         ax.set_xlabel("time (s)")
     return fig
