@@ -33,8 +33,8 @@ def test_the_first_layer_answers_tones_as_its_filters_analytic_gains(original):
 def test_what_a_unit_wants_to_hear_drives_it_far_harder_than_noise(m5):
     noise = np.random.default_rng(1).standard_normal((16, 16_000)).astype(np.float32)
     noise /= np.abs(noise).max(axis=1, keepdims=True)  # the level the ascent's sound has: peak 1
-    for layer, unit, sign in (("dense", None, 1.0), ("dense", None, -1.0), ("relu_3", 5, 1.0)):
-        sound = hear.wants_to_hear(m5, layer=layer, unit=unit, sign=sign, steps=48)
+    for layer, unit, sign in (("dense", None, 1.0), ("dense", None, -1.0), ("relu_3", 0, 1.0)):
+        sound = hear.wants_to_hear(m5, layer=layer, unit=unit, sign=sign, steps=24)
         assert sound.shape == (16_000,) and np.abs(sound).max() == pytest.approx(1.0, abs=1e-5)
         reached = sign * hear.unit_activation(m5, sound[None], layer=layer, unit=unit)[0]
         baseline = sign * hear.unit_activation(m5, noise, layer=layer, unit=unit)
