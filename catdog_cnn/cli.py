@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, SEED, CatDogError
-from .recipes import RECIPES
+from .recipes import RECIPES, run_folder
 
 __all__ = ["main", "build_parser"]
 
@@ -56,8 +56,8 @@ def _add_runtime_option(parser: argparse.ArgumentParser, *, default: str) -> Non
         "--runtime",
         choices=["litert", "keras"],
         default=default,
-        help=f"run the network with LiteRT (the model.tflite beside model.keras; no TensorFlow, starts in about "
-        f"a second) or with Keras (loads TensorFlow); default {default}",
+        help=f"run the network with LiteRT (the model.tflite beside model.keras; no TensorFlow, starts fast) "
+        f"or with Keras (loads TensorFlow); default {default}",
     )
 
 
@@ -68,7 +68,7 @@ def _probability_function(model, runtime: str, model_path: Path):
     if runtime == "litert":
         from .litert import LITERT_FILE, LiteRTPredictor
 
-        twin = (model_path if model_path.is_dir() else model_path.parent) / LITERT_FILE
+        twin = run_folder(model_path) / LITERT_FILE
         return LiteRTPredictor(twin.read_bytes() if twin.is_file() else model)
     return predictor(model)
 
@@ -111,9 +111,8 @@ def _predictor(model_dir: Path, runtime: str):
     if runtime == "keras":
         from .train import load_run, predictor
 
-        model, _ = load_run(model_dir)
-        return predictor(model), run_options(model_dir if model_dir.is_dir() else model_dir.parent)
-    return load_predictor(model_dir), run_options(model_dir if model_dir.is_dir() else model_dir.parent)
+        return predictor(load_run(model_dir)[0]), run_options(model_dir)
+    return load_predictor(model_dir), run_options(model_dir)
 
 
 def _as_text(record: dict) -> str:

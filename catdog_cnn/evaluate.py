@@ -18,7 +18,6 @@ __all__ = [
     "clip_votes",
     "score",
     "evaluate",
-    "predict_clip",
     "window_groups",
     "long_share",
 ]
@@ -125,29 +124,6 @@ def evaluate(
     windows = evaluation_windows(clips, segment=segment, hop=hop, normalization=normalization, min_peak=min_peak)
     result = score(predict(windows.x), windows)
     return {"normalization": normalization, "hop": hop, "min_peak": min_peak, **result}
-
-
-def predict_clip(
-    predict: Predictor,
-    audio: np.ndarray,
-    *,
-    normalization: str = "window",
-    segment: int = SEGMENT,
-    min_peak: float = 0.0,
-) -> dict[str, Any]:
-    """Probability of dog for one recording, from its consecutive 1-s windows.
-
-    Returns
-    -------
-    dict
-        ``p_dog`` (mean over windows), ``label`` ("cat" or "dog") and
-        ``segments`` (the per-window probabilities, in order, of the windows
-        kept by ``min_peak``).
-    """
-    x = evaluation_windows([Clip("", 0, audio)], segment=segment, normalization=normalization, min_peak=min_peak).x
-    p = np.asarray(predict(x), dtype=float).ravel()
-    p_dog = round(float(p.mean()), 4)  # the label follows the number shown, even within 1e-4 of 0.5
-    return {"p_dog": p_dog, "label": LABELS[int(p_dog > 0.5)], "segments": [round(v, 4) for v in p]}
 
 
 def window_groups(

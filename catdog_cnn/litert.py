@@ -47,11 +47,11 @@ def export(run_dir: str | os.PathLike) -> Path:
 
     ``catdog-cnn predict`` runs it without TensorFlow.
     """
+    from .recipes import run_folder
     from .train import load_run
 
     model, _ = load_run(run_dir)
-    folder = Path(run_dir) if Path(run_dir).is_dir() else Path(run_dir).parent
-    path = folder / LITERT_FILE
+    path = run_folder(run_dir) / LITERT_FILE
     path.write_bytes(convert(model))
     return path
 

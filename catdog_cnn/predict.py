@@ -20,7 +20,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ import numpy as np
 from .audio import AudioReader, Source
 from .config import LONG_INPUT_SECONDS, SAMPLE_RATE, SEGMENT, SILENCE_DBFS, CatDogError
 from .data import LABELS
+from .recipes import run_folder
 from .windows import peak_normalize
 
 __all__ = ["Predictor", "level_dbfs", "run_options", "load_predictor", "predict_recording"]
@@ -44,8 +44,11 @@ def level_dbfs(windows: np.ndarray) -> np.ndarray:
 
 
 def run_options(run_dir: str | os.PathLike) -> dict[str, Any]:
-    """How a run folder's model scales and selects its windows (``normalization``, ``min_peak``), from config.json."""
-    path = Path(run_dir) / "config.json"
+    """How a run folder's model scales and selects its windows (``normalization``, ``min_peak``), from config.json.
+
+    ``run_dir`` may also name a model file in the folder.
+    """
+    path = run_folder(run_dir) / "config.json"
     saved = json.loads(path.read_text()) if path.is_file() else {}
     return {"normalization": saved.get("eval_normalization", "window"), "min_peak": saved.get("eval_min_peak", 0.0)}
 
@@ -60,8 +63,7 @@ def load_predictor(run_dir: str | os.PathLike) -> Predictor:
     """
     from .litert import LITERT_FILE, LiteRTPredictor
 
-    path = Path(run_dir)
-    tflite = path / LITERT_FILE if path.is_dir() else path.with_name(LITERT_FILE)
+    tflite = run_folder(run_dir) / LITERT_FILE
     if not tflite.is_file():
         raise CatDogError(
             f"{tflite}: no LiteRT model; make it with `catdog-cnn export-litert --model {tflite.parent}` "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .config import (
@@ -17,7 +19,7 @@ from .config import (
     CatDogError,
 )
 
-__all__ = ["TrainConfig", "RECIPES", "VERSIONS", "QUICK_CHANGES", "recipe", "run_name"]
+__all__ = ["TrainConfig", "RECIPES", "VERSIONS", "QUICK_CHANGES", "recipe", "run_name", "run_folder"]
 
 
 @dataclass
@@ -169,6 +171,12 @@ VERSIONS: dict[str, TrainConfig] = {  # the earlier versions the accuracy table 
 
 
 QUICK_CHANGES: dict[str, Any] = {"epochs": 2, "steps_per_epoch": 5, "validation_steps": 5}
+
+
+def run_folder(path: str | os.PathLike) -> Path:
+    """The run folder that ``path`` names: the folder itself, or the one holding a model file given instead."""
+    path = Path(path)
+    return path if path.is_dir() else path.parent
 
 
 def run_name(name: str, seed: int) -> str:

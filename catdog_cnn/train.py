@@ -27,7 +27,13 @@ from .data import Split, load_split
 from .evaluate import evaluate
 from .generator import SegmentBatches, WindowSampler
 from .model import build_model, model_config
-from .recipes import QUICK_CHANGES, RECIPES, TrainConfig, recipe  # re-exported: the recipes need no TensorFlow
+from .recipes import (  # re-exported: the recipes need no TensorFlow
+    QUICK_CHANGES,
+    RECIPES,
+    TrainConfig,
+    recipe,
+    run_folder,
+)
 
 __all__ = [
     "TrainConfig",
@@ -393,7 +399,7 @@ def load_run(path: str | os.PathLike) -> tuple[keras.Model, TrainConfig]:
         If there is no model file or it cannot be loaded.
     """
     path = Path(path)
-    folder = path if path.is_dir() else path.parent
+    folder = run_folder(path)
     model_file = path / "model.keras" if path.is_dir() else path
     if not model_file.is_file():
         raise CatDogError(f"{model_file}: no such model file; train one with `catdog-cnn train`.")

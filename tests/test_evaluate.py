@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from catdog_cnn.data import Clip
-from catdog_cnn.evaluate import clip_votes, confusion, evaluate, long_share, predict_clip, roc_auc, window_groups
+from catdog_cnn.evaluate import clip_votes, confusion, evaluate, long_share, roc_auc, window_groups
 from catdog_cnn.generator import evaluation_windows
 
 
@@ -35,17 +35,6 @@ def test_evaluate_scores_a_predictor(synthetic_clips):
     assert metrics["segment_accuracy"] == pytest.approx(8 / 12)
     assert metrics["clip_accuracy_mean"] == pytest.approx(3 / 5)
     assert [r["file"] for r in metrics["files"]][0] == "cat_0.wav"
-
-
-def test_predict_clip_reports_every_second(synthetic_clips):
-    result = predict_clip(lambda x: np.linspace(0.2, 0.9, len(x)), synthetic_clips[3].audio)
-    assert result["segments"] == [0.2, 0.55, 0.9]
-    assert result["label"] == "dog" and result["p_dog"] == 0.55
-
-
-def test_predict_clip_label_agrees_with_the_probability_shown(synthetic_clips):
-    result = predict_clip(lambda x: np.full(len(x), 0.50004), synthetic_clips[3].audio)
-    assert result["p_dog"] == 0.5 and result["label"] == "cat"
 
 
 def test_window_groups_split_by_class_file_length_and_loudness():

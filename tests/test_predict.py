@@ -5,7 +5,6 @@ import pytest
 import soundfile as sf
 
 from catdog_cnn.config import SILENCE_DBFS, CatDogError
-from catdog_cnn.evaluate import predict_clip
 from catdog_cnn.predict import level_dbfs, predict_recording, run_options
 from catdog_cnn.windows import clip_windows
 
@@ -56,9 +55,12 @@ def test_streaming_gives_the_answer_of_the_whole_clip_evaluation(tmp_path, rng):
     audio = (0.2 * rng.standard_normal(16_000 * 7 + 5000)).astype(np.float32) * np.linspace(0.1, 1, 16_000 * 7 + 5000)
     sf.write(tmp_path / "a.wav", audio, 16_000, subtype="FLOAT")
     streamed = predict_recording(loudness, tmp_path / "a.wav")
-    whole = predict_clip(loudness, audio)
-    assert streamed["segments"] == whole["segments"] and streamed["p_dog"] == whole["p_dog"]
-    assert streamed["label"] == whole["label"] and streamed["note"] is None and not streamed["padded"]
+    whole = loudness(clip_windows(audio)[..., None])  # the windows evaluation cuts from the whole clip
+    assert streamed["segments"] == [round(float(p), 4) for p in whole]
+    assert streamed["p_dog"] == round(float(whole.mean()), 4) and streamed["label"] == (
+        "dog" if whole.mean() > 0.5 else "cat"
+    )
+    assert streamed["note"] is None and not streamed["padded"]
 
 
 def test_min_peak_keeps_the_windows_evaluation_keeps(tmp_path):
@@ -92,3 +94,12 @@ def test_run_options_read_the_run_folder(tmp_path):
     assert run_options(tmp_path) == {"normalization": "window", "min_peak": 0.0}
     (tmp_path / "config.json").write_text('{"eval_normalization": "none", "eval_min_peak": 0.4}')
     assert run_options(tmp_path) == {"normalization": "none", "min_peak": 0.4}
+
+
+def test_every_second_is_reported_and_the_label_follows_the_number_shown(tmp_path):
+    sf.write(tmp_path / "a.wav", tone(3.0), 16_000, subtype="FLOAT")
+    result = predict_recording(lambda x: np.linspace(0.2, 0.9, len(x)), tmp_path / "a.wav")
+    assert result["segments"] == [0.2, 0.55, 0.9]
+    assert result["label"] == "dog" and result["p_dog"] == 0.55
+    result = predict_recording(lambda x: np.full(len(x), 0.50004), tmp_path / "a.wav")
+    assert result["p_dog"] == 0.5 and result["label"] == "cat"  # shown as 0.5, so not called dog

@@ -172,3 +172,10 @@ def test_quick_recipe_is_small_but_keeps_explicit_changes():
     config = recipe("m5", quick=True, epochs=3)
     assert (config.epochs, config.steps_per_epoch, config.validation_steps) == (3, 5, 5)
     assert config.normalization == "window" and recipe("m5").epochs > 3
+
+
+def test_run_folder_is_the_folder_or_the_one_holding_a_model_file(tmp_path):
+    from catdog_cnn.recipes import run_folder
+
+    (tmp_path / "model.keras").write_bytes(b"")
+    assert run_folder(tmp_path) == tmp_path and run_folder(tmp_path / "model.keras") == tmp_path
