@@ -21,8 +21,9 @@ import numpy as np
 from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
-from catdog_cnn.recipes import VERSIONS, run_name
-from catdog_cnn.train import recipe, rescore, run
+from catdog_cnn.recipes import VERSIONS, config_from_dict, run_name
+from catdog_cnn.runs import rescore, run
+from catdog_cnn.train import recipe
 
 BASELINE = "log-mel + logistic regression"
 KEYS = ("segment_accuracy", "clip_accuracy_mean", "clip_accuracy_majority", "segment_auc")
@@ -35,10 +36,10 @@ def summary(metrics: dict) -> dict:
 def seconds_to_kept_epoch(folder: Path) -> float:
     """Training seconds until the epoch whose weights the run kept (the last one without early stopping)."""
     history = json.loads((folder / "history.json").read_text())
-    config = json.loads((folder / "config.json").read_text())
+    steps = config_from_dict(json.loads((folder / "config.json").read_text())).optimisation
     kept = len(history["seconds"])
-    if config.get("patience") and kept < config["epochs"]:  # stopped early: the best epoch it watched
-        start = config.get("patience_from", 0)
+    if steps.patience and kept < steps.epochs:  # stopped early: the best epoch it watched
+        start = steps.patience_from
         kept = start + int(np.argmin(history["val_loss"][start:])) + 1
     return float(sum(history["seconds"][:kept]))
 

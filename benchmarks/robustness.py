@@ -29,7 +29,8 @@ from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
 from catdog_cnn.robustness import CONDITIONS, perturbed
-from catdog_cnn.train import eval_options, load_run, predictor, recipe, run
+from catdog_cnn.runs import eval_options, load_run, predictor, run
+from catdog_cnn.train import recipe
 
 # presets or earlier versions (catdog_cnn.recipes.VERSIONS)
 CNNS = ("original", "m5, first version", "m5, no speed perturbation", "m5, no microphone tilt", "m5")

@@ -1,16 +1,146 @@
-"""Training augmentation: changes drawn per window so that training windows sound as if recorded elsewhere."""
+"""Training augmentation: changes drawn per window so that training windows sound as if recorded elsewhere.
+
+Every change beyond the always-on noise and polarity flip is a :class:`Transform`, and every
+transform is registered in :data:`TRANSFORMS` by its class statement, under the name given there:
+adding one is writing one class. A recipe lists the transforms it uses, in the order they apply.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
-import scipy.fft
 
-from .config import SAMPLE_RATE
+from .config import SAMPLE_RATE, CatDogError
 from .dsp import spectral_filter, tilt_gain
 
-__all__ = ["Augmentation"]
+__all__ = ["TRANSFORMS", "Transform", "BandLimit", "Tilt", "Hum", "Augmentation", "transform_from_dict"]
+
+TRANSFORMS: dict[str, type[Transform]] = {}
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A random change to training windows; ``class T(Transform, name="t")`` registers ``T`` as ``"t"``.
+
+    A subclass defines :meth:`apply`; one that changes labels too (mixup) overrides ``__call__``.
+    """
+
+    name: ClassVar[str]
+
+    def __init_subclass__(cls, *, name: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if name in TRANSFORMS:
+            raise CatDogError(f"an augmentation transform is already named {name!r}")
+        cls.name = name
+        TRANSFORMS[name] = cls
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Return changed windows ``x``, shape (n, segment)."""
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        return self.apply(x, rng), y
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name": ..., **parameters}``, as ``config.json`` keeps it."""
+        return {"name": self.name, **{k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}}
+
+
+def transform_from_dict(saved: dict[str, Any]) -> Transform:
+    """The transform that :meth:`Transform.to_dict` wrote.
+
+    Raises
+    ------
+    CatDogError
+        If no transform of that name is registered.
+    """
+    params = dict(saved)
+    name = params.pop("name")
+    if name not in TRANSFORMS:
+        raise CatDogError(
+            f"unknown augmentation transform {name!r}; the registered ones are {sorted(TRANSFORMS)} "
+            "(the studies' own transforms are registered by importing experiments/transforms.py)"
+        )
+    return TRANSFORMS[name](**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+
+
+@dataclass(frozen=True)
+class BandLimit(Transform, name="band"):
+    """A share ``prob`` of windows band-limited, as by another microphone or a telephone line.
+
+    Attributes
+    ----------
+    prob : float
+        Share of windows changed.
+    low_hz, high_hz : tuple of float
+        Ranges of the band's edges (Hz), drawn per window; frequencies outside the band are removed.
+    """
+
+    prob: float
+    low_hz: tuple[float, float] = (50.0, 500.0)
+    high_hz: tuple[float, float] = (2500.0, 7000.0)
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = rng.random((n,)) < self.prob
+        low = rng.uniform(*self.low_hz, size=(n, 1))[chosen]
+        high = rng.uniform(*self.high_hz, size=(n, 1))[chosen]
+        freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
+        return spectral_filter(x, chosen, (freqs >= low) & (freqs <= high))
+
+
+@dataclass(frozen=True)
+class Tilt(Transform, name="tilt"):
+    """A share ``prob`` of windows as through a brighter or darker microphone (:func:`~catdog_cnn.dsp.tilt_gain`).
+
+    Attributes
+    ----------
+    prob : float
+        Share of windows changed.
+    db_per_octave : tuple of float
+        Range of the slope (dB per octave), drawn per window.
+    """
+
+    prob: float
+    db_per_octave: tuple[float, float] = (-6.0, 6.0)
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = rng.random((n,)) < self.prob
+        slope = rng.uniform(*self.db_per_octave, size=(n, 1))[chosen]
+        return spectral_filter(x, chosen, tilt_gain(length, slope))
+
+
+@dataclass(frozen=True)
+class Hum(Transform, name="hum"):
+    """Mains hum on a share ``prob`` of windows: a sine at one of ``hz`` with a random phase.
+
+    Attributes
+    ----------
+    prob : float
+        Share of windows changed.
+    hz : tuple of float
+        The mains frequencies to choose from.
+    level : tuple of float
+        Range of the hum's amplitude, as a share of the window's peak.
+    """
+
+    prob: float
+    hz: tuple[float, ...] = (50.0, 60.0)
+    level: tuple[float, float] = (0.02, 0.3)
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, length = x.shape
+        chosen = np.flatnonzero(rng.random(n) < self.prob)
+        # draws for every window, used for the chosen: the random stream does not depend on how many are chosen
+        freq = rng.choice(np.asarray(self.hz), size=(n, 1))[chosen]
+        level = (rng.uniform(*self.level, size=(n, 1)) * np.abs(x).max(axis=1, keepdims=True))[chosen]
+        phase = rng.uniform(0, 2 * np.pi, size=(n, 1))[chosen]
+        x = x.astype(np.float32)  # a copy: the caller's windows stay as they were
+        x[chosen] = x[chosen] + level * np.sin(2 * np.pi * freq * np.arange(length) / SAMPLE_RATE + phase)
+        return x
 
 
 @dataclass(frozen=True)
@@ -23,175 +153,53 @@ class Augmentation:
         Probability that a window gets white noise added.
     noise_snr_db : tuple of float
         Range of the signal-to-noise ratio (dB, relative to the window's RMS).
-    gain_db : tuple of float
-        Range of a random gain in dB (no effect after ``"window"`` normalization).
     flip_prob : float
         Probability of inverting the polarity of a window.
     speed : tuple of float
-        Range of playback-speed factors (pitch and tempo change together);
-        (1, 1) turns it off.
-    band_prob : float
-        Probability that a window is band-limited, as by another microphone or a
-        telephone line: frequencies below ``band_low_hz`` and above ``band_high_hz``
-        (each drawn per window from its range) are removed.
-    tilt_prob : float
-        Probability that a window sounds as through a brighter or darker
-        microphone (:func:`~catdog_cnn.dsp.tilt_gain`), with a slope drawn
-        per window from ``tilt_db_per_octave`` (dB per octave).
-    notch_prob : float
-        Probability that one band of frequencies is removed from a window (a
-        frequency mask, as in SpecAugment): ``notch_octaves`` wide (drawn per
-        window), starting at a frequency drawn log-uniformly from ``notch_low_hz``.
-    gap_prob : float
-        Probability that a stretch of a window is silenced (a time mask), its
-        length drawn from ``gap_s`` (seconds) and its start anywhere in the window.
-    hum_prob : float
-        Probability that a window gets mains hum: a sine at one of ``hum_hz``
-        with a random phase and an amplitude of ``hum_level`` times the window's peak.
-    reverb_prob : float
-        Probability that a window sounds as in a reverberant room: it is convolved
-        with exponentially decaying noise whose reverberation time (s, 60 dB of
-        decay) is drawn from ``reverb_rt60_s``, mixed with the direct sound at a
-        wet/dry ratio (RMS) drawn from ``reverb_wet``.
-    background_prob : float
-        Probability that a window gets another window of the batch (of either
-        class) added quietly behind it, as a second sound in the room; the label
-        stays the first window's.
-    background_snr_db : tuple of float
-        Range of the ratio (dB, RMS) of the window to the added one.
-    mixup_alpha : float
-        When above 0, :meth:`mix` blends every window with another of the batch,
-        labels alike, with a weight drawn from Beta(alpha, alpha) (mixup).
+        Range of playback-speed factors (pitch and tempo change together), applied
+        where windows are read (:class:`~catdog_cnn.generator.WindowSampler`); (1, 1) turns it off.
+    transforms : tuple of Transform
+        Further changes, applied in this order.
     """
 
     noise_prob: float = 0.5
     noise_snr_db: tuple[float, float] = (5.0, 40.0)
-    gain_db: tuple[float, float] = (0.0, 0.0)
     flip_prob: float = 0.5
     speed: tuple[float, float] = (1.0, 1.0)
-    band_prob: float = 0.0
-    band_low_hz: tuple[float, float] = (50.0, 500.0)
-    band_high_hz: tuple[float, float] = (2500.0, 7000.0)
-    tilt_prob: float = 0.0
-    tilt_db_per_octave: tuple[float, float] = (-6.0, 6.0)
-    notch_prob: float = 0.0
-    notch_octaves: tuple[float, float] = (0.25, 1.0)
-    notch_low_hz: tuple[float, float] = (200.0, 4000.0)
-    gap_prob: float = 0.0
-    gap_s: tuple[float, float] = (0.02, 0.2)
-    hum_prob: float = 0.0
-    hum_hz: tuple[float, ...] = (50.0, 60.0)
-    hum_level: tuple[float, float] = (0.02, 0.3)
-    reverb_prob: float = 0.0
-    reverb_rt60_s: tuple[float, float] = (0.2, 1.0)
-    reverb_wet: tuple[float, float] = (0.2, 1.0)
-    background_prob: float = 0.0
-    background_snr_db: tuple[float, float] = (5.0, 20.0)
-    mixup_alpha: float = 0.0
+    transforms: tuple[Transform, ...] = ()
 
-    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Return an augmented copy of ``x``, shape (n, segment)."""
+    def __call__(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Return augmented copies of windows ``x``, shape (n, segment), and their labels ``y``."""
         n = len(x)
         rms = np.sqrt(np.mean(x**2, axis=1, keepdims=True)) + 1e-8
         snr = rng.uniform(*self.noise_snr_db, size=(n, 1))
         noisy = rng.random((n, 1)) < self.noise_prob
         noise = rng.standard_normal(x.shape, dtype=np.float32) * (rms * 10 ** (-snr / 20))
         x = x + noise * noisy
-        gain = 10 ** (rng.uniform(*self.gain_db, size=(n, 1)) / 20)
+        rng.random((n, 1))  # one unused draw per window, part of the random stream the shipped models trained on
         sign = np.where(rng.random((n, 1)) < self.flip_prob, -1.0, 1.0)
-        x = (x * gain * sign).astype(np.float32)
-        changes = (
-            (self.band_prob, self._band_limited),
-            (self.tilt_prob, self._tilted),
-            (self.notch_prob, self._notched),
-            (self.gap_prob, self._with_gap),
-            (self.hum_prob, self._with_hum),
-            (self.reverb_prob, self._reverberant),
-            (self.background_prob, self._with_background),
+        x = (x * sign).astype(np.float32)
+        for transform in self.transforms:
+            x, y = transform(x, y, rng)
+        return x, y
+
+    def to_dict(self) -> dict[str, Any]:
+        """The augmentation as ``config.json`` keeps it."""
+        return {
+            "noise_prob": self.noise_prob,
+            "noise_snr_db": list(self.noise_snr_db),
+            "flip_prob": self.flip_prob,
+            "speed": list(self.speed),
+            "transforms": [t.to_dict() for t in self.transforms],
+        }
+
+    @classmethod
+    def from_dict(cls, saved: dict[str, Any]) -> Augmentation:
+        """The augmentation that :meth:`to_dict` wrote."""
+        return cls(
+            noise_prob=saved["noise_prob"],
+            noise_snr_db=tuple(saved["noise_snr_db"]),
+            flip_prob=saved["flip_prob"],
+            speed=tuple(saved["speed"]),
+            transforms=tuple(transform_from_dict(t) for t in saved["transforms"]),
         )
-        for prob, change in changes:
-            if prob > 0:  # drawn only when asked for, so other recipes keep their batches
-                x = change(x, rng)
-        return x
-
-    def _with_background(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n = len(x)
-        if n < 2:  # no other window to add
-            return x
-        chosen = rng.random((n, 1)) < self.background_prob
-        partner = x[(np.arange(n) + rng.integers(1, n, size=n)) % n]  # any window but itself
-        snr = rng.uniform(*self.background_snr_db, size=(n, 1))
-        rms = np.sqrt(np.mean(x**2, axis=1, keepdims=True))
-        partner_rms = np.sqrt(np.mean(partner**2, axis=1, keepdims=True)) + 1e-8
-        return (x + partner * (rms / partner_rms * 10 ** (-snr / 20)) * chosen).astype(np.float32)
-
-    def _band_limited(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, length = x.shape
-        chosen = rng.random((n,)) < self.band_prob
-        low = rng.uniform(*self.band_low_hz, size=(n, 1))[chosen]
-        high = rng.uniform(*self.band_high_hz, size=(n, 1))[chosen]
-        freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
-        return spectral_filter(x, chosen, (freqs >= low) & (freqs <= high))
-
-    def _tilted(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, length = x.shape
-        chosen = rng.random((n,)) < self.tilt_prob
-        slope = rng.uniform(*self.tilt_db_per_octave, size=(n, 1))[chosen]
-        return spectral_filter(x, chosen, tilt_gain(length, slope))
-
-    def _notched(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, length = x.shape
-        chosen = rng.random((n,)) < self.notch_prob
-        low_log, high_log = np.log(self.notch_low_hz)
-        low = np.exp(rng.uniform(low_log, high_log, size=(n, 1)))[chosen]
-        high = low * 2 ** rng.uniform(*self.notch_octaves, size=(n, 1))[chosen]
-        freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
-        return spectral_filter(x, chosen, (freqs < low) | (freqs > high))
-
-    def _with_gap(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, length = x.shape
-        chosen = rng.random((n, 1)) < self.gap_prob
-        size = (rng.uniform(*self.gap_s, size=(n, 1)) * SAMPLE_RATE).astype(np.int64)
-        start = rng.integers(0, length, size=(n, 1))
-        t = np.arange(length)
-        silenced = chosen & (t >= start) & (t < start + size)
-        return np.where(silenced, np.float32(0), x).astype(np.float32)
-
-    def mix(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Mixup: each window and label blended with a random partner's (unchanged when ``mixup_alpha`` is 0)."""
-        if self.mixup_alpha <= 0:
-            return x, y
-        weight = rng.beta(self.mixup_alpha, self.mixup_alpha, size=len(x)).astype(np.float32)
-        partner = rng.permutation(len(x))
-        x = weight[:, None] * x + (1 - weight[:, None]) * x[partner]
-        return x, weight * y + (1 - weight) * y[partner]
-
-    def _reverberant(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, length = x.shape
-        chosen = np.flatnonzero(rng.random(n) < self.reverb_prob)
-        if chosen.size == 0:
-            return x
-        tail = int(self.reverb_rt60_s[1] * SAMPLE_RATE)
-        t = np.arange(tail, dtype=np.float32) / SAMPLE_RATE
-        rt60 = rng.uniform(*self.reverb_rt60_s, size=(chosen.size, 1)).astype(np.float32)
-        wet = rng.uniform(*self.reverb_wet, size=(chosen.size, 1)).astype(np.float32)
-        decay = np.exp(-np.log(1000.0) * t / rt60)  # -60 dB at rt60
-        response = rng.standard_normal((chosen.size, tail), dtype=np.float32) * decay
-        response *= wet / np.sqrt(np.sum(response**2, axis=1, keepdims=True))
-        response[:, 0] += 1.0  # the direct sound
-        size = 1 << int(np.ceil(np.log2(length + tail)))
-        spectrum = scipy.fft.rfft(x[chosen], size, axis=1) * scipy.fft.rfft(response, size, axis=1)
-        x = x.copy()
-        x[chosen] = scipy.fft.irfft(spectrum, size, axis=1)[:, :length]
-        return x
-
-    def _with_hum(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, length = x.shape
-        chosen = np.flatnonzero(rng.random(n) < self.hum_prob)
-        # draws for every window, used for the chosen: the random stream does not depend on how many are chosen
-        freq = rng.choice(np.asarray(self.hum_hz), size=(n, 1))[chosen]
-        level = (rng.uniform(*self.hum_level, size=(n, 1)) * np.abs(x).max(axis=1, keepdims=True))[chosen]
-        phase = rng.uniform(0, 2 * np.pi, size=(n, 1))[chosen]
-        x = x.astype(np.float32)  # a copy: the caller's windows stay as they were
-        x[chosen] = x[chosen] + level * np.sin(2 * np.pi * freq * np.arange(length) / SAMPLE_RATE + phase)
-        return x

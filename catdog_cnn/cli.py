@@ -22,7 +22,7 @@ The dataset is found in this order: --data-dir, the environment variable
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from .data import fetch_data
+    from .fetch import fetch_data
 
     dest = args.dest or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR  # a folder that exists is verified, not fetched
     path = fetch_data(dest)
@@ -31,7 +31,8 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .train import recipe, run
+    from .runs import run
+    from .train import recipe
 
     changes = {
         k: v
@@ -63,7 +64,7 @@ def _add_runtime_option(parser: argparse.ArgumentParser, *, default: str) -> Non
 
 def _probability_function(model, runtime: str, model_path: Path):
     """Keras' own ``predict``, or the model's LiteRT twin (the committed one, else converted now)."""
-    from .train import predictor
+    from .runs import predictor
 
     if runtime == "litert":
         from .litert import LITERT_FILE, LiteRTPredictor
@@ -76,7 +77,7 @@ def _probability_function(model, runtime: str, model_path: Path):
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_split
     from .evaluate import evaluate
-    from .train import eval_options, load_run
+    from .runs import eval_options, load_run
 
     model, config = load_run(args.model)
     split = load_split(args.data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
@@ -109,7 +110,7 @@ def _predictor(model_dir: Path, runtime: str):
     from .predict import load_predictor, run_options
 
     if runtime == "keras":
-        from .train import load_run, predictor
+        from .runs import load_run, predictor
 
         return predictor(load_run(model_dir)[0]), run_options(model_dir)
     return load_predictor(model_dir), run_options(model_dir)

@@ -1,13 +1,10 @@
-"""Finding, fetching, decoding and splitting the Audio Cats and Dogs dataset."""
+"""Finding, decoding and splitting the Audio Cats and Dogs dataset (fetching it: :mod:`~catdog_cnn.fetch`)."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +15,6 @@ from .audio import load_audio
 from .config import (
     CROSS_VALIDATION_FOLDS,
     DATA_ENV,
-    DATASET_HANDLE,
     DEFAULT_DATA_DIR,
     SAMPLE_RATE,
     SEED,
@@ -32,7 +28,6 @@ __all__ = [
     "Split",
     "find_data_dir",
     "check_layout",
-    "fetch_data",
     "load_wav",
     "load_clips",
     "read_split_table",
@@ -47,7 +42,6 @@ __all__ = [
 LABELS = ("cat", "dog")  # label 0 is cat, label 1 is dog
 AUDIO_FOLDER = "cats_dogs"
 SPLIT_FILE = "train_test_split.csv"
-CHECKSUMS = Path(__file__).with_name("SHA256SUMS.cats_dogs")
 
 
 @dataclass
@@ -99,14 +93,6 @@ def _missing_data_message(looked: Path) -> str:
     )
 
 
-def _download_failed_message(handle: str, dest: Path, reason: str) -> str:
-    return (
-        f"downloading the dataset failed ({reason}). Get it another way: set {DATA_ENV} to a folder that holds "
-        f"it, or pass --data-dir DIR, or download it by hand from https://www.kaggle.com/datasets/{handle} and "
-        f"unpack it so that {dest}/{AUDIO_FOLDER}/*.wav and {dest}/{SPLIT_FILE} exist."
-    )
-
-
 def check_layout(path: Path) -> Path:
     """Check that ``path`` holds the dataset as Kaggle ships it.
 
@@ -143,95 +129,6 @@ def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     if data_dir is None:
         data_dir = os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR
     return check_layout(Path(data_dir))
-
-
-def _kagglehub_download(handle: str) -> Path:
-    try:
-        import kagglehub
-    except ImportError as err:  # pragma: no cover - kagglehub is a dependency
-        raise CatDogError("fetch-data needs kagglehub: pip install kagglehub") from err
-    return Path(kagglehub.dataset_download(handle))
-
-
-def _read_checksums() -> dict[str, str]:
-    sums = {}
-    for line in CHECKSUMS.read_text().splitlines():
-        digest, name = line.split()
-        sums[name] = digest
-    return sums
-
-
-def _verify_checksums(audio_dir: Path) -> None:
-    """Compare every WAV in ``audio_dir`` with the published SHA-256 sums."""
-    expected = _read_checksums()
-    present = {p.name for p in audio_dir.glob("*.wav")}
-    missing = sorted(set(expected) - present)
-    if missing:
-        raise CatDogError(
-            f"{audio_dir}: {len(missing)} files are missing (first: {missing[0]}); "
-            "delete the folder and run `catdog-cnn fetch-data` again."
-        )
-    for name, digest in expected.items():
-        actual = hashlib.sha256((audio_dir / name).read_bytes()).hexdigest()
-        if actual != digest:
-            raise CatDogError(
-                f"{audio_dir / name}: checksum mismatch (corrupt download); "
-                "delete the folder and run `catdog-cnn fetch-data` again."
-            )
-
-
-def fetch_data(
-    dest: str | os.PathLike = DEFAULT_DATA_DIR,
-    *,
-    download: Callable[[str], Path] = _kagglehub_download,
-    handle: str = DATASET_HANDLE,
-) -> Path:
-    """Download the dataset from Kaggle into ``dest`` and verify it.
-
-    Public Kaggle datasets download without credentials. The download lands in
-    kagglehub's cache; the files are then copied into ``dest``, their layout
-    checked and every WAV compared with the published SHA-256 sums.
-
-    Parameters
-    ----------
-    dest : path
-        Folder to create; nothing is done if it already holds a valid copy.
-    download : callable
-        ``download(handle) -> folder`` returning where the files were downloaded
-        (``kagglehub.dataset_download`` by default; tests pass a local stand-in).
-    handle : str
-        Kaggle dataset handle.
-
-    Returns
-    -------
-    Path
-        The dataset folder.
-    """
-    dest = Path(dest).expanduser().resolve()
-    if dest.exists():
-        check_layout(dest)
-        _verify_checksums(dest / AUDIO_FOLDER)
-        return dest
-    try:
-        source = Path(download(handle))
-    except CatDogError:
-        raise
-    except Exception as err:  # requests, kagglehub and the OS each raise their own kinds when offline
-        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise CatDogError(_download_failed_message(handle, dest, f"{type(err).__name__}: {reason}")) from None
-    found = [p.parent for p in source.rglob(SPLIT_FILE)]
-    if not found:
-        raise CatDogError(f"{source}: the download has no {SPLIT_FILE}; the dataset layout has changed.")
-    root = check_layout(found[0])
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
-        staging = Path(tmp) / dest.name
-        staging.mkdir()
-        shutil.copy2(root / SPLIT_FILE, staging / SPLIT_FILE)
-        shutil.copytree(root / AUDIO_FOLDER, staging / AUDIO_FOLDER)
-        _verify_checksums(staging / AUDIO_FOLDER)
-        staging.rename(dest)
-    return dest
 
 
 load_wav = load_audio  # the name this function had when the package read WAV only; it reads any format now

@@ -37,7 +37,6 @@ from .windows import EvalWindows, clip_windows, evaluation_windows, peak_normali
 
 __all__ = [
     "NORMALIZATIONS",
-    "BALANCES",
     "Augmentation",
     "WindowSampler",
     "SegmentBatches",
@@ -51,7 +50,6 @@ __all__ = [
 ]
 
 NORMALIZATIONS = ("class", "global", "window")
-BALANCES = ("offset", "file")
 
 
 def _file_scaled(audio: np.ndarray) -> np.ndarray:
@@ -67,18 +65,6 @@ def _resampled(stream: np.ndarray, starts: np.ndarray, rates: np.ndarray, segmen
     i = pos.astype(np.int64)
     frac = (pos - i).astype(np.float32)
     return stream[i] * (1 - frac) + stream[i + 1] * frac
-
-
-def _file_balanced_cumulative(offsets: np.ndarray, file_starts: np.ndarray) -> np.ndarray:
-    """Cumulative draw probabilities over ``offsets`` that give every file the same total.
-
-    ``file_starts`` are the positions where each file begins in the stream; an
-    offset belongs to the file it starts in.
-    """
-    file_of = np.searchsorted(file_starts, offsets, side="right") - 1
-    weights = 1.0 / np.bincount(file_of)[file_of]
-    cumulative = np.cumsum(weights)
-    return cumulative / cumulative[-1]
 
 
 def _window_peaks(stream: np.ndarray, segment: int) -> np.ndarray:
@@ -104,11 +90,9 @@ class WindowSampler:
         How windows are scaled (see the module docstring).
     augmentation : Augmentation, optional
         Random changes applied to each drawn window before normalization.
-    balance : {"offset", "file"}
-        ``"offset"`` (the original) draws among all kept offsets of a class,
-        so a long file gives many more windows than a short one; ``"file"``
-        gives every file of a class the same share of windows, drawn among
-        its own kept offsets.
+
+    Windows are drawn among all kept offsets of a class, as in the original, so a long
+    file gives more windows than a short one; a subclass may draw otherwise (:meth:`starts`).
 
     Raises
     ------
@@ -124,23 +108,20 @@ class WindowSampler:
         threshold: float = PEAK_THRESHOLD,
         normalization: str = "class",
         augmentation: Augmentation | None = None,
-        balance: str = "offset",
     ) -> None:
         if normalization not in NORMALIZATIONS:
             raise CatDogError(f"normalization must be one of {NORMALIZATIONS}, not {normalization!r}")
-        if balance not in BALANCES:
-            raise CatDogError(f"balance must be one of {BALANCES}, not {balance!r}")
         self.segment = segment
         self.normalization = normalization
         self.augmentation = augmentation
-        self.balance = balance
-        self.streams, self.offsets, self.cumulative = [], [], []
-        file_starts = []  # per class: where each file begins in the class's stream
+        self.streams: list[np.ndarray] = []
+        self.offsets: list[np.ndarray] = []
+        self.file_starts: list[np.ndarray] = []  # per class: where each file begins in the class's stream
         for label, name in enumerate(LABELS):
             parts = [_file_scaled(c.audio) if normalization == "window" else c.audio for c in clips if c.label == label]
             if not parts:
                 raise CatDogError(f"no {name} clip to draw training windows from")
-            file_starts.append(np.cumsum([0] + [len(p) for p in parts[:-1]]))
+            self.file_starts.append(np.cumsum([0] + [len(p) for p in parts[:-1]]))
             stream = np.concatenate(parts)
             if len(stream) < segment:
                 stream = np.pad(stream, (0, segment - len(stream)))
@@ -156,12 +137,14 @@ class WindowSampler:
                     "lower the threshold or check that the audio is not silent"
                 )
             self.offsets.append(offsets)
-            if balance == "file":  # only then needed: a pass over every offset
-                self.cumulative.append(_file_balanced_cumulative(offsets, file_starts[label]))
 
     def kept_fraction(self) -> list[float]:
         """Fraction of all possible window offsets of each class that pass the threshold."""
         return [len(o) / (len(s) - self.segment + 1) for o, s in zip(self.offsets, self.streams, strict=True)]
+
+    def starts(self, label: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Where ``n`` windows of class ``label`` start in its stream: kept offsets, drawn uniformly."""
+        return rng.choice(self.offsets[label], size=n)
 
     def batch(self, rng: np.random.Generator, batch_size: int = BATCH_SIZE) -> tuple[np.ndarray, np.ndarray]:
         """Draw one balanced batch.
@@ -178,18 +161,14 @@ class WindowSampler:
         speed = self.augmentation.speed if self.augmentation else (1.0, 1.0)
         for label in (0, 1):
             rows = np.flatnonzero(labels == label)
-            if self.balance == "file":
-                drawn = np.searchsorted(self.cumulative[label], rng.random(len(rows)), side="right")
-                starts = self.offsets[label][np.minimum(drawn, len(self.offsets[label]) - 1)]
-            else:
-                starts = rng.choice(self.offsets[label], size=len(rows))
+            starts = self.starts(label, len(rows), rng)
             if speed == (1.0, 1.0):
                 windows = np.lib.stride_tricks.sliding_window_view(self.streams[label], self.segment)
                 x[rows] = windows[starts]  # one copy per window, no index array
             else:
                 x[rows] = _resampled(self.streams[label], starts, rng.uniform(*speed, size=len(rows)), self.segment)
         if self.augmentation is not None:
-            x, labels = self.augmentation.mix(self.augmentation(x, rng), labels, rng)
+            x, labels = self.augmentation(x, labels, rng)
         if self.normalization == "window":
             x = peak_normalize(x)
         return x[..., None], labels

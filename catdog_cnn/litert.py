@@ -48,7 +48,7 @@ def export(run_dir: str | os.PathLike) -> Path:
     ``catdog-cnn predict`` runs it without TensorFlow.
     """
     from .recipes import run_folder
-    from .train import load_run
+    from .runs import load_run
 
     model, _ = load_run(run_dir)
     path = run_folder(run_dir) / LITERT_FILE

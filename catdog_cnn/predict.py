@@ -27,7 +27,7 @@ import numpy as np
 from .audio import AudioReader, Source
 from .config import LONG_INPUT_SECONDS, SAMPLE_RATE, SEGMENT, SILENCE_DBFS, CatDogError
 from .data import LABELS
-from .recipes import run_folder
+from .recipes import WindowSpec, config_from_dict, run_folder
 from .windows import peak_normalize
 
 __all__ = ["Predictor", "level_dbfs", "run_options", "load_predictor", "predict_recording"]
@@ -49,8 +49,8 @@ def run_options(run_dir: str | os.PathLike) -> dict[str, Any]:
     ``run_dir`` may also name a model file in the folder.
     """
     path = run_folder(run_dir) / "config.json"
-    saved = json.loads(path.read_text()) if path.is_file() else {}
-    return {"normalization": saved.get("eval_normalization", "window"), "min_peak": saved.get("eval_min_peak", 0.0)}
+    windows = config_from_dict(json.loads(path.read_text())).windows if path.is_file() else WindowSpec()
+    return {"normalization": windows.eval_normalization, "min_peak": windows.eval_min_peak}
 
 
 def load_predictor(run_dir: str | os.PathLike) -> Predictor:
@@ -137,7 +137,7 @@ def predict_recording(
     ----------
     predict : callable
         Windows of shape (n, segment, 1) to p(dog), shape (n,): :func:`load_predictor`'s
-        function or :func:`~catdog_cnn.train.predictor` of a Keras model.
+        function or :func:`~catdog_cnn.runs.predictor` of a Keras model.
     source : path or binary file
         Anything :class:`~catdog_cnn.audio.AudioReader` reads.
     normalization, min_peak

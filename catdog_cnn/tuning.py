@@ -61,7 +61,7 @@ class _Timer(keras.callbacks.Callback):
 def _grid_model(config: TrainConfig, knobs: dict[str, Any]) -> keras.Model:
     """The recipe's network with one grid combination's knobs, its depth following the stride."""
     n_layers = layers_for_stride(knobs.get("strides", 2))
-    return build_model(config.preset, **{**config.model, "n_layers": n_layers, **knobs})
+    return build_model(config.model.preset, **{**config.model.options, "n_layers": n_layers, **knobs})
 
 
 def tune(
@@ -91,7 +91,7 @@ def tune(
         One row per combination: the knobs, ``n_layers``, ``params``, ``macs``,
         ``val_accuracy`` (best epoch, mean over seeds), ``val_accuracy_runs`` (each
         seed's best epoch), ``epochs_run`` (mean over
-        seeds; fewer than ``config.epochs`` when early stopping ends a run) and
+        seeds; fewer than ``config.optimisation.epochs`` when early stopping ends a run) and
         ``seconds_per_epoch``. The recipe's callbacks (see
         :func:`~catdog_cnn.train.training_callbacks`) are used as in training.
     """
@@ -121,7 +121,7 @@ def tune(
             feed,
             validation_data=validation,
             validation_batch_size=EVAL_BATCH_SIZE,
-            epochs=config.epochs,
+            epochs=config.optimisation.epochs,
             verbose=0,
             callbacks=[_Timer(timer_log, run_scores), *training_callbacks(config, validated=validation is not None)],
         )

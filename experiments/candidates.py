@@ -18,12 +18,11 @@ python experiments/candidates.py --paired experiments/results/candidates*.json
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
-from levers import validation_scores  # the files beside this one
+from levers import recipe_record, validation_scores  # the files beside this one
 from recipes import CANDIDATES, Study
 
 from catdog_cnn.data import load_split
@@ -98,7 +97,7 @@ def main() -> None:
             continue
         print(study.name, flush=True)
         rows = scores(study, args.seeds)
-        results.append({"name": study.name, "status": study.status, "recipe": dataclasses.asdict(study.recipe),
+        results.append({"name": study.name, "status": study.status, "recipe": recipe_record(study),
                         "seeds": args.seeds, "rows": rows})  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"results": results, "table": table(results)}, indent=2))

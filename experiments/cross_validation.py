@@ -27,7 +27,8 @@ from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.config import CROSS_VALIDATION_FOLDS, LONG_FILE_SECONDS
 from catdog_cnn.data import Split, cross_validation_splits, load_split
 from catdog_cnn.evaluate import evaluate
-from catdog_cnn.train import eval_options, predictor, recipe, train
+from catdog_cnn.runs import eval_options, predictor
+from catdog_cnn.train import recipe, train
 
 
 def fold_row(fold: int, split: Split, official_test: set[str], seed: int) -> dict:

@@ -25,7 +25,8 @@ import numpy as np
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
 from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.train import ensemble_predictor, predictor, recipe, train
+from catdog_cnn.runs import ensemble_predictor, predictor
+from catdog_cnn.train import recipe, train
 
 MEMBER_SEED = 1000  # other members of seed s train with seeds 1000 + 10 s + k, k = 1, 2, ...
 

@@ -24,7 +24,7 @@ from catdog_cnn.data import LABELS, load_split
 from catdog_cnn.evaluate import clip_votes, long_share, window_groups
 from catdog_cnn.generator import evaluation_windows
 from catdog_cnn.recipes import RECIPES, VERSIONS, run_name
-from catdog_cnn.train import load_run, predictor
+from catdog_cnn.runs import load_run, predictor
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
         for part in ("train", "validation", "test"):
             shares.setdefault(part, []).append(long_share(getattr(split, part), long_seconds=args.long_seconds))
         model, config = load_run(args.runs / run_name(args.model, seed))
-        windows = evaluation_windows(split.test, normalization=config.eval_normalization)
+        windows = evaluation_windows(split.test, normalization=config.windows.eval_normalization)
         p = np.asarray(predictor(model)(windows.x)).ravel()
         right = (p > 0.5) == windows.y
         for group, mask in window_groups(split.test, windows, long_seconds=args.long_seconds).items():

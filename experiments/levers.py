@@ -14,17 +14,25 @@ import dataclasses
 import json
 from pathlib import Path
 
-from recipes import LEVERS, Study  # the file beside this one
+from recipes import LEVERS, Study  # the files beside this one
+from transforms import training_options
 
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
-from catdog_cnn.train import eval_options, predictor, train
+from catdog_cnn.recipes import config_to_dict
+from catdog_cnn.runs import eval_options, predictor
+from catdog_cnn.train import train
+
+
+def recipe_record(study: Study) -> dict:
+    """``study``'s recipe as its results file keeps it, with its study options."""
+    return config_to_dict(study.recipe) | {"options": study.options}
 
 
 def validation_scores(study: Study, seed: int, split) -> dict:
     """Train ``study``'s recipe with ``seed``; its size, epochs run and validation accuracy."""
     config = dataclasses.replace(study.recipe, seed=seed)
-    model, history = train(config, split, verbose=0)
+    model, history = train(config, split, verbose=0, **training_options(study.options))
     metrics = evaluate(predictor(model), split.validation, **eval_options(config))
     return {
         "params": model.count_params(),
@@ -55,7 +63,7 @@ def main() -> None:
             rows.append(kept[study.name])
             continue
         scores = validation_scores(study, args.seed, split)
-        rows.append({"name": study.name, "status": study.status, "recipe": dataclasses.asdict(study.recipe)} | scores)
+        rows.append({"name": study.name, "status": study.status, "recipe": recipe_record(study)} | scores)
         print(
             f"{study.name:58s} validation {scores['val_segment_accuracy']:.3f} "
             f"(clip {scores['val_clip_accuracy']:.3f})",

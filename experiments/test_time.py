@@ -26,7 +26,7 @@ import numpy as np
 from catdog_cnn.data import load_split
 from catdog_cnn.generator import evaluation_windows
 from catdog_cnn.recipes import RECIPES, VERSIONS, run_name
-from catdog_cnn.train import load_run, predictor
+from catdog_cnn.runs import load_run, predictor
 
 THRESHOLDS = np.round(np.arange(0.05, 0.955, 0.01), 2)
 
@@ -68,7 +68,7 @@ def main() -> None:
         predict = predictor(model)
         probabilities = {}
         for part in ("validation", "test"):
-            windows = evaluation_windows(getattr(split, part), normalization=config.eval_normalization)
+            windows = evaluation_windows(getattr(split, part), normalization=config.windows.eval_normalization)
             averaged = {name: np.mean([predict(c) for c in make(windows.x)], axis=0) for name, make in COPIES.items()}
             for name, p in averaged.items():
                 rows.setdefault(name, {}).setdefault(part, []).append(float(((p > 0.5) == windows.y).mean()))

@@ -12,7 +12,6 @@ from catdog_cnn.data import (
     Split,
     check_layout,
     cross_validation_splits,
-    fetch_data,
     fewer_training_files,
     find_data_dir,
     format_census,
@@ -22,6 +21,7 @@ from catdog_cnn.data import (
     split_summary,
     wav_format,
 )
+from catdog_cnn.fetch import fetch_data
 from conftest import tone
 
 

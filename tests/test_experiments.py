@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "experiments"))
 from recipes import CANDIDATES, LEVERS  # noqa: E402  (experiments/recipes.py)
 
 SCRIPTS = sorted((ROOT / "benchmarks").glob("*.py")) + sorted(
-    p for p in (ROOT / "experiments").glob("*.py") if p.name != "recipes.py"
+    p for p in (ROOT / "experiments").glob("*.py") if p.name not in ("recipes.py", "transforms.py")
 )
 HELP_ALL = """
 import os, runpy, sys
@@ -55,13 +55,14 @@ def test_each_recipe_builds_the_network_its_results_report(studies, results):
     assert set(params) == {s.name for s in studies}  # every result has its recipe, every recipe its result
     built: dict[str, int] = {}
     for study in studies:
-        key = json.dumps([study.recipe.preset, study.recipe.model], sort_keys=True)
+        spec = study.recipe.model
+        key = json.dumps([spec.preset, spec.options], sort_keys=True)
         if key not in built:
-            built[key] = build_model(study.recipe.preset, **study.recipe.model).count_params()
+            built[key] = build_model(spec.preset, **spec.options).count_params()
         assert built[key] == params[study.name], study.name
 
 
 def test_the_earlier_versions_the_accuracy_table_reports_are_full_recipes():
     accuracy = json.loads((ROOT / "benchmarks" / "results" / "accuracy.json").read_text())["results"]
     assert set(VERSIONS) <= set(accuracy)
-    assert all(v.preset in ("original", "m5") for v in VERSIONS.values())
+    assert all(v.model.preset in ("original", "m5") for v in VERSIONS.values())

@@ -6,7 +6,7 @@ from scipy.signal import freqz
 
 from catdog_cnn import hear, peel
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.train import load_run
+from catdog_cnn.runs import load_run
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import soundfile as sf
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
 from catdog_cnn.litert import LITERT_FILE, LiteRTPredictor, convert
-from catdog_cnn.train import load_run, predictor
+from catdog_cnn.runs import load_run, predictor
 
 
 def windows(rng, n: int) -> np.ndarray:

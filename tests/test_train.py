@@ -8,17 +8,8 @@ import pytest
 from catdog_cnn.config import CatDogError
 from catdog_cnn.data import Clip, Split
 from catdog_cnn.generator import SegmentBatches, WindowSampler
-from catdog_cnn.model import build_model
-from catdog_cnn.train import (
-    SoftTargets,
-    compile_for_training,
-    ensemble_predictor,
-    load_run,
-    recipe,
-    rescore,
-    run,
-    train,
-)
+from catdog_cnn.runs import ensemble_predictor, load_run, rescore, run
+from catdog_cnn.train import SoftTargets, recipe, train
 
 TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
 SMALL = {"n_layers": 3}  # the original's blocks, fewer of them, with Keras' own batch normalization: quick to compile
@@ -26,9 +17,9 @@ SMALL = {"n_layers": 3}  # the original's blocks, fewer of them, with Keras' own
 
 def test_training_is_repeatable_with_one_seed(synthetic_clips):
     split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
-    _, a = train(recipe("original", seed=5, model=SMALL, **TINY), split, verbose=0)
-    _, b = train(recipe("original", seed=5, model=SMALL, **TINY), split, verbose=0)
-    _, c = train(recipe("original", seed=6, model=SMALL, **TINY), split, verbose=0)
+    _, a = train(recipe("original", seed=5, options=SMALL, **TINY), split, verbose=0)
+    _, b = train(recipe("original", seed=5, options=SMALL, **TINY), split, verbose=0)
+    _, c = train(recipe("original", seed=6, options=SMALL, **TINY), split, verbose=0)
     assert a["loss"] == b["loss"] and a["val_loss"] == b["val_loss"]
     assert a["loss"] != c["loss"]
 
@@ -37,45 +28,11 @@ def test_early_stopping_waits_for_patience_from(synthetic_clips):
     # validation clips carry the opposite labels, so the better the network learns, the worse validation gets
     flipped = [Clip(c.name, 1 - c.label, c.audio) for c in synthetic_clips]
     split = Split(train=synthetic_clips, validation=flipped, test=[], dropped=[])
-    learning = TINY | {"epochs": 6, "learning_rate": 0.01, "patience": 1, "model": SMALL}
+    learning = TINY | {"epochs": 6, "learning_rate": 0.01, "patience": 1, "options": SMALL}
     _, stopped = train(recipe("original", seed=0, **learning), split, verbose=0)
     assert len(stopped["loss"]) < 6
     _, waited = train(recipe("original", seed=0, patience_from=4, **learning), split, verbose=0)
     assert len(waited["loss"]) == 6  # epochs before the fifth do not count, so no stop can come before the last
-
-
-def test_cosine_schedule_falls_to_zero_over_the_run():
-    config = recipe("original", cosine=True, learning_rate=0.01, epochs=4, steps_per_epoch=10)
-    optimizer = compile_for_training(build_model(), config).optimizer
-    rates = []
-    for step in (0, 20, 40):  # the start, the middle and the end of 4 epochs of 10 steps
-        optimizer.iterations.assign(step)
-        rates.append(float(optimizer.learning_rate))
-    assert rates == pytest.approx([0.01, 0.005, 0.0], abs=1e-7)
-    with pytest.raises(CatDogError, match="one learning-rate schedule"):
-        compile_for_training(build_model(), recipe("original", cosine=True, reduce_lr=True))
-
-
-def test_weight_decay_shrinks_weights_that_get_no_gradient():
-    kernels = {}
-    for decay in (0.0, 0.05):
-        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")])
-        compile_for_training(model, recipe("original", weight_decay=decay, learning_rate=0.01, steps_per_epoch=1))
-        model.fit(np.zeros((8, 1)), np.zeros(8), batch_size=8, verbose=0)  # zero input: zero gradient
-        kernels[decay] = float(model.get_weights()[0][0, 0])
-    assert kernels[0.0] == 1.0
-    assert kernels[0.05] == pytest.approx(1 - 0.01 * 0.05)  # one step, decoupled from the gradient
-
-
-def test_label_smoothing_penalises_a_certain_right_answer():
-    losses = {}
-    for smoothing in (0.0, 0.1):
-        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
-        model.set_weights([np.zeros((1, 1)), np.array([12.0])])  # p(dog) = 0.999994 for every input
-        compile_for_training(model, recipe("original", label_smoothing=smoothing))
-        losses[smoothing] = model.evaluate(np.zeros((8, 1)), np.ones(8), verbose=0)[0]
-    assert losses[0.0] < 1e-4
-    assert losses[0.1] > 0.5  # the target is 0.95, not 1
 
 
 def test_soft_targets_move_labels_towards_the_teacher(synthetic_clips):
@@ -111,7 +68,7 @@ def test_ensemble_predictor_averages_its_models_from_several_threads():
 
 def test_a_teacher_changes_what_the_network_learns(synthetic_clips):
     split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
-    config = recipe("original", seed=3, model=SMALL, **TINY)
+    config = recipe("original", seed=3, options=SMALL, **TINY)
     _, alone = train(config, split, verbose=0)
 
     def unsure(w):
@@ -126,7 +83,7 @@ def test_a_teacher_changes_what_the_network_learns(synthetic_clips):
 
 def test_training_progress_counts_every_step_and_shows_the_scores(synthetic_clips, capsys):
     split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
-    train(recipe("original", seed=0, model=SMALL, **TINY), split, progress=True)
+    train(recipe("original", seed=0, options=SMALL, **TINY), split, progress=True)
     out = capsys.readouterr().out
     assert "training, at most 2 epochs" in out
     assert "6/6" in out and "epoch=2/2" in out and "val_accuracy=" in out
@@ -140,7 +97,7 @@ def test_recipe_rejects_unknown_names():
 
 @pytest.mark.realdata
 def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
-    metrics = run(recipe("original", model={}, **TINY), tmp_path / "run", data_dir=real_data_dir, verbose=0)
+    metrics = run(recipe("original", options={}, **TINY), tmp_path / "run", data_dir=real_data_dir, verbose=0)
     for name in ("model.keras", "config.json", "history.json", "metrics.json"):
         assert (tmp_path / "run" / name).is_file()
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
@@ -151,7 +108,8 @@ def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
     assert len(json.loads((tmp_path / "run" / "history.json").read_text())["loss"]) == 2
     assert 0.0 <= metrics["test"]["segment_accuracy"] <= 1.0
     model, config = load_run(tmp_path / "run")
-    assert config.normalization == "class" and model.count_params() == 4151
+    assert config.windows.normalization == "class" and model.count_params() == 4151
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["optimisation"]["epochs"] == 2
     assert np.all(np.isfinite(model.predict(np.zeros((1, 16000, 1)), verbose=0)))
 
     # rescoring keeps the training figures and recomputes the same scores
@@ -170,8 +128,9 @@ def test_load_run_explains_a_missing_model(tmp_path):
 
 def test_quick_recipe_is_small_but_keeps_explicit_changes():
     config = recipe("m5", quick=True, epochs=3)
-    assert (config.epochs, config.steps_per_epoch, config.validation_steps) == (3, 5, 5)
-    assert config.normalization == "window" and recipe("m5").epochs > 3
+    steps = config.optimisation
+    assert (steps.epochs, steps.steps_per_epoch, steps.validation_steps) == (3, 5, 5)
+    assert config.windows.normalization == "window" and recipe("m5").optimisation.epochs > 3
 
 
 def test_run_folder_is_the_folder_or_the_one_holding_a_model_file(tmp_path):

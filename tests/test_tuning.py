@@ -16,7 +16,7 @@ def test_layers_for_stride_keeps_about_16_steps():
 def test_tune_scores_every_combination_on_validation(synthetic_clips, tmp_path):
     split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
     # Keras' own batch normalization compiles faster than the recipe's XLA kernels and has the same parameters
-    config = recipe("original", model={}, epochs=1, steps_per_epoch=2, validation_steps=1, batch_size=8)
+    config = recipe("original", options={}, epochs=1, steps_per_epoch=2, validation_steps=1, batch_size=8)
     rows = tune(split, {"kernel_size": [3, 4], "strides": [2, 3]}, config=config, seeds=1, directory=str(tmp_path))
     assert len(rows) == 4
     assert {(r["kernel_size"], r["strides"]) for r in rows} == {(3, 2), (3, 3), (4, 2), (4, 3)}
@@ -36,7 +36,7 @@ def test_tune_stops_early_as_training_does(synthetic_clips, tmp_path):
     split = Split(train=synthetic_clips, validation=flipped, test=[], dropped=[])
     config = recipe(
         "original",
-        model={},
+        options={},
         epochs=6,
         steps_per_epoch=3,
         validation_steps=2,

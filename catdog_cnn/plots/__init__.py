@@ -1,0 +1,59 @@
+"""Figures. Every function draws on the Axes it is given (or a new one) and returns what it drew.
+
+Nothing here shows or saves a figure by itself: notebooks arrange figures and
+save them with :func:`save` into ``img/`` under stable names.
+"""
+
+from __future__ import annotations
+
+from ._base import CLASS_COLORS, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
+from .audio import durations, kept_fraction, sounds, spectrograms, waveforms, window_batch
+from .network import (
+    class_activation,
+    components,
+    filter_weights,
+    frequency_responses,
+    layer_activations,
+    prediction,
+    segment,
+    tone_probe,
+)
+from .training import (
+    KNOB_NAMES,
+    accuracy_across_draws,
+    accuracy_by_group,
+    clip_probabilities,
+    confusion_matrix,
+    history,
+    tuning_results,
+)
+
+__all__ = [
+    "CLASS_COLORS",
+    "FIT_COLORS",
+    "LINE_COLORS",
+    "LINE_STYLES",
+    "SPECTROGRAM_WINDOW",
+    "KNOB_NAMES",
+    "save",
+    "waveforms",
+    "spectrograms",
+    "durations",
+    "kept_fraction",
+    "window_batch",
+    "sounds",
+    "history",
+    "confusion_matrix",
+    "clip_probabilities",
+    "tuning_results",
+    "accuracy_by_group",
+    "accuracy_across_draws",
+    "segment",
+    "prediction",
+    "layer_activations",
+    "components",
+    "filter_weights",
+    "frequency_responses",
+    "class_activation",
+    "tone_probe",
+]

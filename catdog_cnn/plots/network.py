@@ -1,0 +1,136 @@
+"""Figures of a network peeled: a window, its prediction, activations, components, filters, tone answers."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..config import SAMPLE_RATE
+from ..data import LABELS
+from ._base import (
+    CLASS_COLORS,
+    LINE_COLORS,
+    LINE_STYLES,
+    _axes,
+)
+
+
+def segment(x: np.ndarray, *, ax: Axes | None = None, title: str = "", sample_rate: int = SAMPLE_RATE) -> Axes:
+    """One window's waveform over its second."""
+    ax = _axes(ax, figsize=(8, 2.5))
+    x = np.ravel(x)
+    ax.plot(np.arange(len(x)) / sample_rate, x, lw=0.4, color="0.3")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("amplitude")
+    ax.set_title(title)
+    return ax
+
+
+def prediction(p_dog: float, *, ax: Axes | None = None) -> Axes:
+    """The model's two-way verdict for one window as two bars."""
+    ax = _axes(ax, figsize=(3.5, 2.5))
+    ax.bar(LABELS, [1 - p_dog, p_dog], color=CLASS_COLORS)
+    for i, v in enumerate([1 - p_dog, p_dog]):
+        ax.text(i, v + 0.02, f"{v:.0%}", ha="center")
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("probability")
+    return ax
+
+
+def layer_activations(act: np.ndarray, *, name: str = "", seconds: float = 1.0) -> Figure:
+    """One layer's output for one window (shape (length, filters)) as a heat map: filters up, time along.
+
+    ``seconds`` is how long the window lasts; the colour bar gives the activation values.
+    """
+    length, n = act.shape
+    fig, ax = plt.subplots(figsize=(8, 0.3 * n + 1.6), layout="constrained")
+    image = ax.imshow(
+        act.T, aspect="auto", origin="lower", cmap="magma", interpolation="nearest", extent=(0, seconds, 0.5, n + 0.5)
+    )
+    fig.colorbar(image, ax=ax, label="activation", pad=0.01)
+    ax.set_yticks(np.arange(1, n + 1) if n <= 16 else np.linspace(1, n, 8).round().astype(int))
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("filter")
+    ax.set_title(f"{name}: {length} steps x {n} filters", fontsize=10)
+    return fig
+
+
+def components(values: np.ndarray, *, ax: Axes | None = None, title: str = "", ylabel: str = "") -> Axes:
+    """A bar per pooled component (numbered from 1), blue for positive, orange for negative."""
+    ax = _axes(ax, figsize=(6, 2.8))
+    values = np.ravel(values)
+    ax.bar(np.arange(1, len(values) + 1), values, color=np.where(values >= 0, "tab:blue", "tab:orange"))
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(np.arange(1, len(values) + 1))
+    ax.set_xlabel("component")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
+def filter_weights(kernels: np.ndarray) -> Figure:
+    """First-layer kernels (shape (kernel_size, filters)): one small stem plot per filter."""
+    k, n = kernels.shape
+    cols = min(n, 5)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2 * cols, 1.7 * rows), sharey=True, layout="constrained", squeeze=False
+    )
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        ax.stem(np.arange(1, k + 1), kernels[:, i], basefmt="k-")
+        ax.set_title(f"filter {i + 1}", fontsize=9)
+        ax.set_xticks(np.arange(1, k + 1) if k <= 8 else [1, k])
+    return fig
+
+
+def frequency_responses(freqs: np.ndarray, gain_db: np.ndarray, *, ax: Axes | None = None) -> Axes:
+    """Magnitude response (dB) of each first-layer filter, a line per filter."""
+    ax = _axes(ax)
+    for i, g in enumerate(gain_db):
+        color, style = LINE_COLORS[i % len(LINE_COLORS)], LINE_STYLES[i // len(LINE_COLORS) % len(LINE_STYLES)]
+        ax.plot(freqs, g, lw=1.2, color=color, ls=style, label=str(i + 1))
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("gain (dB)")
+    ax.legend(title="filter", ncols=2, fontsize=7)
+    return ax
+
+
+def class_activation(
+    x: np.ndarray, cam: np.ndarray, *, ax: Axes | None = None, title: str = "", sample_rate: int = SAMPLE_RATE
+) -> Axes:
+    """A window's waveform with its dog evidence over time (positive dog, negative cat) on a second axis."""
+    ax = segment(x, ax=ax, title=title, sample_rate=sample_rate)
+    twin = ax.twinx()
+    step = len(np.ravel(x)) / len(cam) / sample_rate
+    twin.step((np.arange(len(cam)) + 0.5) * step, cam, where="mid", color="tab:red")
+    twin.axhline(0, color="tab:red", lw=0.5, ls=":")
+    twin.set_ylabel("dog evidence", color="tab:red")
+    return ax
+
+
+def tone_probe(freqs: np.ndarray, responses: dict[str, np.ndarray], *, titles: dict[str, str] | None = None) -> Figure:
+    """One heat map per layer: every unit's answer (colour) to tones of each frequency (log axis).
+
+    ``responses`` maps a layer to an array (len(freqs), units), as
+    :func:`~catdog_cnn.hear.tone_probe` returns; each unit's row is divided by
+    its own largest answer, so the picture shows *where* each unit listens.
+    """
+    fig, axes = plt.subplots(
+        len(responses), 1, figsize=(8, 1.9 * len(responses) + 0.6), layout="constrained", squeeze=False
+    )
+    for ax, (name, r) in zip(axes[:, 0], responses.items(), strict=True):
+        scaled = r / np.where(r.max(axis=0) > 0, r.max(axis=0), 1.0)
+        image = ax.pcolormesh(
+            freqs, np.arange(1, r.shape[1] + 1), scaled.T, cmap="magma", vmin=0, vmax=1, shading="nearest"
+        )
+        ax.set_xscale("log")
+        ax.set_ylabel("unit")
+        ax.set_title((titles or {}).get(name, name), fontsize=9)
+        fig.colorbar(image, ax=ax, label="share of its peak", pad=0.01)
+    axes[-1, 0].set_xlabel("tone frequency (Hz)")
+    return fig
