@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+import scipy.io.wavfile
 import soundfile as sf
 import soxr
 
 from .config import DECODE_BLOCK_SECONDS, SAMPLE_RATE, CatDogError
 
-__all__ = ["AUDIO_EXTENSIONS", "RESAMPLER_QUALITY", "AudioReader", "load_audio", "resample"]
+__all__ = ["AUDIO_EXTENSIONS", "RESAMPLER_QUALITY", "AudioReader", "load_audio", "resample", "wav_bytes"]
 
 AUDIO_EXTENSIONS = (
     ".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".caf", ".w64", ".rf64",
@@ -227,3 +228,12 @@ def load_audio(source: Source, *, sample_rate: int = SAMPLE_RATE, name: str | No
     if audio.size == 0:
         raise CatDogError(f"{name or source}: the file holds no audio samples.")
     return np.clip(audio, -1.0, 1.0)
+
+
+def wav_bytes(x: np.ndarray, *, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """16-bit WAV file content of float samples ``x`` (scaled to their peak), for an audio player."""
+    x = np.asarray(x, dtype=np.float32).ravel()
+    peak = np.abs(x).max() or 1.0
+    buffer = io.BytesIO()
+    scipy.io.wavfile.write(buffer, sample_rate, (x / peak * 32767).astype(np.int16))
+    return buffer.getvalue()

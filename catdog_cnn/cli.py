@@ -8,8 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, SEED, CatDogError
+from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, EXPLAIN_SOUNDS, SEED, CatDogError
 from .recipes import RECIPES, run_folder
+from .trials import ENGINES
 
 __all__ = ["main", "build_parser"]
 
@@ -163,8 +164,42 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tune(args: argparse.Namespace) -> int:
+    from .trials import run_trials, table
+    from .tuning import grid_trials
+
+    grid = {"kernel_size": args.kernel_size, "strides": args.strides, "filters": args.filters}
+    changes = {k: v for k, v in {"epochs": args.epochs, "steps_per_epoch": args.steps}.items() if v is not None}
+    trials = grid_trials({k: v for k, v in grid.items() if v}, args.seeds, preset=args.preset, **changes)
+    rows = run_trials(trials, args.out, results=args.out / "trials.json", engine=args.engine, address=args.address,
+                      threads=args.threads, data_dir=args.data_dir)  # fmt: skip
+    print(table(rows))
+    print(f"every trial's row in {args.out / 'trials.json'}")
+    return 0
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """``--engine``, ``--address`` and ``--threads``: where the trials of a command run."""
+    p.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local: one trial after another in this process; ray: trials at once on Ray")  # fmt: skip
+    p.add_argument("--address", default=None,
+                   help="HOST:PORT of a Ray cluster (ray start --head); default: a Ray on this machine")  # fmt: skip
+    p.add_argument("--threads", type=int, default=None,
+                   help="TensorFlow threads per trial, and its CPUs on Ray (default: every core locally, 1 on Ray); "
+                   "the same --threads gives the same numbers on either engine")  # fmt: skip
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from .explain import write_report
+
+    print(f"explaining {args.input} with {args.model} ...", file=sys.stderr, flush=True)
+    path = write_report(args.input, args.out, args.model, sounds=args.sounds)
+    print(f"report written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``catdog-cnn`` and its four commands."""
+    """The argument parser of ``catdog-cnn`` and its commands."""
     parser = argparse.ArgumentParser(
         prog="catdog-cnn", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -204,6 +239,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="run folder (default runs/PRESET-seedN)")
     p.add_argument("--data-dir", type=Path, default=None, help="dataset folder")
     p.set_defaults(func=_train)
+
+    p = sub.add_parser(
+        "tune",
+        help="train a grid of network shapes, several seeds each, and rank them on validation files",
+        description="Every combination of the knobs given, each with every seed, as one trial: a training run "
+        "of the preset with that network, scored on its validation files (never on test). Finished trials are "
+        "kept in --out and skipped when the command runs again.",
+    )
+    p.add_argument("--preset", default="original", choices=list(RECIPES), help="the recipe the grid changes")
+    p.add_argument("--kernel-size", type=int, nargs="+", default=[3, 4, 5], help="kernel sizes (default 3 4 5)")
+    p.add_argument("--strides", type=int, nargs="+", default=[2, 3], help="strides (default 2 3)")
+    p.add_argument("--filters", type=int, nargs="+", default=None, help="filters per layer (default: the preset's)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="seeds per combination (default 0 1)")
+    p.add_argument("--epochs", type=int, default=4, help="epochs per trial (default 4)")
+    p.add_argument("--steps", type=int, default=None, help="steps per epoch (default: the preset's)")
+    p.add_argument("--out", type=Path, default=Path("runs") / "tune", help="folder of the trials' run folders")
+    p.add_argument("--data-dir", type=Path, default=None, help="dataset folder")
+    add_engine_options(p)
+    p.set_defaults(func=_tune)
 
     p = sub.add_parser(
         "evaluate",
@@ -250,6 +304,27 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--jsonl", action="store_true", help="print one JSON object per recording as soon as it is done")
     _add_runtime_option(p, default="litert")
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser(
+        "explain",
+        help="write one HTML page that shows why the model answers as it does for a recording",
+        description="One self-contained HTML page: the waveform with p(dog) per second and the evidence per "
+        "50 ms, the most decisive second through every block, the pooled components with their weights, and "
+        "audio players (the recording, its decisive second, what the deciding components want to hear). "
+        "Reads every format `predict` reads.",
+    )
+    p.add_argument("input", metavar="INPUT", help="an audio file")
+    p.add_argument(
+        "--model", type=Path, default=DEFAULT_MODEL, help=f"run folder or .keras file (default {DEFAULT_MODEL})"
+    )
+    p.add_argument("--out", type=Path, default=Path("report.html"), help="the page to write (default report.html)")
+    p.add_argument(
+        "--sounds",
+        type=int,
+        default=EXPLAIN_SOUNDS,
+        help=f"deciding components whose wanted sound is played (default {EXPLAIN_SOUNDS}; 0 is quickest)",
+    )
+    p.set_defaults(func=_explain)
 
     p = sub.add_parser(
         "export-litert",

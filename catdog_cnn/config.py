@@ -27,6 +27,11 @@ __all__ = [
     "TEACHER_WEIGHT",
     "LONG_FILE_SECONDS",
     "LOUDNESS_EDGES",
+    "ATTRIBUTION_SLICE_SECONDS",
+    "SMOOTHGRAD_SAMPLES",
+    "SMOOTHGRAD_NOISE",
+    "EXPLAIN_AUDIO_SECONDS",
+    "EXPLAIN_SOUNDS",
     "TIE_DECIMALS",
     "SILENCE_DBFS",
     "DECODE_BLOCK_SECONDS",
@@ -63,6 +68,11 @@ LOUDNESS_EDGES = (0.0, 0.1, 0.5, 1.0)  # error analysis: bins of window peak / f
 SILENCE_DBFS = -50.0  # predict: a window whose RMS level is below this is silent, neither cat nor dog
 DECODE_BLOCK_SECONDS = 30.0  # predict: seconds of audio decoded at a time, so memory stays bounded
 LONG_INPUT_SECONDS = 60.0  # predict: inputs longer than this show a progress bar
+ATTRIBUTION_SLICE_SECONDS = 0.05  # attribution: evidence is compared over slices of 50 ms (800 samples)
+SMOOTHGRAD_SAMPLES = 16  # SmoothGrad: noisy copies of a window whose gradients are averaged
+SMOOTHGRAD_NOISE = 0.1  # SmoothGrad: noise standard deviation as a share of the window's peak
+EXPLAIN_AUDIO_SECONDS = 30.0  # explain: the report's player holds at most this much, around the decisive second
+EXPLAIN_SOUNDS = 2  # explain: how many deciding components' wanted sounds the report plays
 TIE_DECIMALS = 4  # choices by a float score round it to this many decimals first, then break ties by index
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder

@@ -33,6 +33,8 @@ __all__ = [
     "class_activation",
     "typical_windows",
     "mean_contributions",
+    "match_components",
+    "class_separation",
 ]
 
 
@@ -214,3 +216,43 @@ def mean_contributions(d: Decision, y: np.ndarray) -> np.ndarray:
     """
     y = np.ravel(y)
     return np.stack([d.contributions[y == label].mean(axis=0) for label in (0, 1)])
+
+
+def match_components(pooled_a: np.ndarray, pooled_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair the pooled components of two networks, seen on the same windows, by activation correlation.
+
+    Each component of network A is paired with one of B so that the summed correlation over all pairs is
+    highest (the Hungarian method); a component that never varies correlates 0 with everything.
+
+    Parameters
+    ----------
+    pooled_a, pooled_b : np.ndarray, shape (n_windows, k)
+        The ``gap`` outputs of the two networks (:attr:`Decision.pooled`), the same k components each.
+
+    Returns
+    -------
+    pairs : np.ndarray of int, shape (k,)
+        ``pairs[i]`` is the component of B paired with component i of A.
+    correlation : np.ndarray, shape (k,)
+        The correlation of each pair over the windows.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    def standardized(p: np.ndarray) -> np.ndarray:
+        sd = p.std(axis=0)
+        return (p - p.mean(axis=0)) / np.where(sd > 0, sd, np.inf)
+
+    r = standardized(pooled_a).T @ standardized(pooled_b) / len(pooled_a)
+    rows, pairs = linear_sum_assignment(-r)
+    return pairs[np.argsort(rows)], r[rows, pairs][np.argsort(rows)]
+
+
+def class_separation(values: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per column of ``values`` (n, k): its mean on dog windows less its mean on cat windows, in pooled sd.
+
+    For decision terms (:attr:`Decision.contributions`), how well each component tells the classes apart
+    (Cohen's d): 0 means not at all, 1 means the class means lie one standard deviation apart.
+    """
+    y = np.ravel(y)
+    gap = values[y == 1].mean(axis=0) - values[y == 0].mean(axis=0)
+    return gap / np.sqrt((values[y == 1].var(axis=0) + values[y == 0].var(axis=0)) / 2 + 1e-12)

@@ -9,18 +9,20 @@ the stride so that the last layer keeps about 16 steps, as the original's
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from ._keras import keras
 from .config import EVAL_BATCH_SIZE, SEED, SEGMENT, TIE_DECIMALS
 from .data import Split
 from .model import build_model, multiply_adds
-from .train import TrainConfig, compile_for_training, recipe, set_seed, training_callbacks, training_feeds
+from .train import TrainConfig, changed, compile_for_training, recipe, set_seed, training_callbacks, training_feeds
 
-__all__ = ["layers_for_stride", "tune", "table", "FINAL_STEPS"]
+__all__ = ["layers_for_stride", "tune", "table", "grid_trials", "FINAL_STEPS"]
 
 FINAL_STEPS = 16  # length of the last layer's output in the original (16000 / 2**10, rounded up)
 
@@ -162,3 +164,22 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"| {r['params']:,} | {r['macs'] / 1e6:.1f} | {r['seconds_per_epoch']:.1f} | {r['val_accuracy']:.3f} |"
         )
     return "\n".join(lines)
+
+
+def grid_trials(grid: dict[str, list[Any]], seeds: Sequence[int], *, preset: str = "original", **changes: Any) -> list:
+    """The grid as trials for :func:`~catdog_cnn.trials.run_trials`: every combination of ``grid``, every seed.
+
+    Each combination changes the ``preset`` recipe's network (its depth following the stride, as in
+    :func:`tune`) and is named by its knobs, e.g. ``"kernel_size=3, strides=2"``; ``changes`` apply to
+    every trial (e.g. ``epochs=4``).
+    """
+    from .trials import Trial
+
+    base = recipe(preset, **changes)
+    trials = []
+    for values in itertools.product(*grid.values()):
+        knobs = dict(zip(grid, values, strict=True))
+        options = {**base.model.options, "n_layers": layers_for_stride(knobs.get("strides", 2)), **knobs}
+        name = ", ".join(f"{k}={v}" for k, v in knobs.items())
+        trials += [Trial(name, changed(base, options=options, seed=seed)) for seed in seeds]
+    return trials

@@ -1,24 +1,30 @@
-"""Interactive explorers (ipywidgets 8): slide through test windows and peel the network's layers.
+"""Interactive explorers (ipywidgets 8): slide through windows and peel the network's layers.
 
 The explorer computes a window's activations once when the sample changes and
 redraws by updating existing artists of one Matplotlib figure, rendered into a
-fixed-size image widget: no flicker, and every redraw is timed.
+fixed-size image widget: no flicker, and every redraw is timed. The model can be
+switched (the committed ones, or any run folder), and the windows can be the test
+windows or the seconds of a recording of the user's own (a path or an upload).
 """
 
 from __future__ import annotations
 
 import io
+import os
 import time
+from pathlib import Path
 
 import ipywidgets as w
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from scipy.io import wavfile
 
 from ._keras import keras
-from .config import SAMPLE_RATE
+from .attribution import SLICE
+from .audio import load_audio, wav_bytes  # wav_bytes re-exported: the explorer's player plays it
+from .config import SAMPLE_RATE, CatDogError
 from .data import LABELS
+from .hear import wants_to_hear
 from .peel import (
     activation_model,
     activations,
@@ -30,29 +36,35 @@ from .peel import (
     peelable_layers,
     sigmoid_unit,
 )
-from .windows import EvalWindows
+from .predict import run_options
+from .runs import load_run
+from .windows import EvalWindows, clip_windows
 
-__all__ = ["LayerExplorer", "wav_bytes"]
+__all__ = ["LayerExplorer", "wav_bytes", "recording_windows"]
+
+HEAR_STEPS = 128  # gradient steps when the explorer finds what a unit wants to hear (a few seconds)
 
 
-def wav_bytes(x: np.ndarray, *, sample_rate: int = SAMPLE_RATE) -> bytes:
-    """16-bit WAV file content of float samples ``x`` (scaled to their peak), for an audio player."""
-    x = np.asarray(x, dtype=np.float32).ravel()
-    peak = np.abs(x).max() or 1.0
-    buffer = io.BytesIO()
-    wavfile.write(buffer, sample_rate, (x / peak * 32767).astype(np.int16))
-    return buffer.getvalue()
+def recording_windows(audio: np.ndarray, name: str, *, normalization: str = "window") -> EvalWindows:
+    """The 1-s windows of a user's recording as :class:`~catdog_cnn.windows.EvalWindows`, its label unknown (NaN)."""
+    x = clip_windows(np.clip(audio, -1.0, 1.0), normalization=normalization)
+    return EvalWindows(x[..., None].astype(np.float32), np.full(len(x), np.nan, np.float32),
+                       np.zeros(len(x), int), [name], np.array([-1]))  # fmt: skip
 
 
 class LayerExplorer:
-    """Sliders over test windows and layers, with four views of what the network does.
+    """Sliders over windows and layers, with four views of what the network does, and the controls to change both.
 
     Parameters
     ----------
     model : keras.Model
         A model from :func:`~catdog_cnn.model.build_model`.
     windows : EvalWindows
-        The windows to explore (e.g. ``evaluation_windows(split.test)``).
+        The test windows to explore (e.g. ``evaluation_windows(split.test)``).
+    models : dict, optional
+        Run folders the model menu offers, by name (e.g. the committed ``original`` and ``m5``).
+    name : str, optional
+        Which of ``models`` ``model`` is (else it is listed as "given model").
 
     Attributes
     ----------
@@ -60,46 +72,153 @@ class LayerExplorer:
         What to display in the notebook.
     sample, layer, filter : ipywidgets controls
         Sample slider, layer slider (1 = first peelable layer) and filter selector.
+    model_choice, model_path, recording_path, upload : ipywidgets controls
+        The model menu, a run-folder box, a recording box and an upload button.
     redraw_seconds : list of float
         Duration of every redraw so far.
+    decisive_slice : int
+        The 50-ms slice of the shown window whose silencing moves the decision most (shaded).
     """
 
-    def __init__(self, model: keras.Model, windows: EvalWindows) -> None:
-        self.model, self.windows = model, windows
-        self.peeled = activation_model(model)
-        self.layers = peelable_layers(model)[: peelable_layers(model).index(feature_layer(model)) + 1]
-        self.n_components = len(sigmoid_unit(model)[0])
-        self.freqs, self.gain_db = frequency_responses(model)
+    def __init__(
+        self,
+        model: keras.Model,
+        windows: EvalWindows,
+        *,
+        models: dict[str, str | os.PathLike] | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.test_windows = self.windows = windows
+        self.paths = {k: Path(v) for k, v in (models or {}).items()}
+        self.name = name or "given model"
+        self.loaded = {self.name: model}
         self.redraw_seconds: list[float] = []
-        self._acts: dict[str, np.ndarray] = {}
-        self._cached_sample = -1
+        self._quiet = True  # no redraw while controls are being set up
+        self._make_controls()
+        self._set_model(model)
+        self._quiet = False
+        self.redraw()
 
-        n_filters = self.gain_db.shape[0]
-        self.sample = w.IntSlider(
-            0, 0, len(windows.x) - 1, description="sample", continuous_update=False, layout=w.Layout(width="60%")
-        )
-        self.layer = w.IntSlider(
-            1,
-            1,
-            len(self.layers),
-            description=layer_title(self.layers[0]),  # names the block and the kind of layer as it moves
-            continuous_update=False,
-            style={"description_width": "9em"},
-            layout=w.Layout(width="60%"),
-        )
-        self.filter = w.Dropdown(
-            options=[("all", -1)] + [(str(i + 1), i) for i in range(n_filters)], value=-1, description="filter"
-        )
-        self.info = w.HTML()
+    def _make_controls(self) -> None:
+        wide = w.Layout(width="60%")
+        self.sample = w.IntSlider(0, 0, max(len(self.windows.x) - 1, 0), description="sample",
+                                  continuous_update=False, layout=wide)  # fmt: skip
+        self.layer = w.IntSlider(1, 1, 1, continuous_update=False, style={"description_width": "9em"}, layout=wide)
+        self.filter = w.Dropdown(options=[("all", -1)], value=-1, description="filter")
+        self.model_choice = w.Dropdown(options=list(dict.fromkeys([self.name, *self.paths])), value=self.name,
+                                       description="model")  # fmt: skip
+        self.model_path = w.Text(placeholder="or a run folder", layout=w.Layout(width="16em"))
+        self.model_button = w.Button(description="load model")
+        self.recording_path = w.Text(placeholder="a recording of your own (path)", layout=w.Layout(width="20em"))
+        self.recording_button = w.Button(description="load recording")
+        self.upload = w.FileUpload(accept="audio/*,video/*", multiple=False, description="upload")
+        self.test_button = w.Button(description="test windows")
+        self.hear_button = w.Button(description="what it wants to hear", layout=w.Layout(width="13em"))
+        self.info, self.message = w.HTML(), w.HTML()
         self.audio = w.Audio(format="wav", autoplay=False, loop=False)
+        self.wanted = w.Audio(format="wav", autoplay=False, loop=False)
         self.image = w.Image(format="png", layout=w.Layout(width="900px", height="675px"))
-        self._build_figure()
         for control in (self.sample, self.layer, self.filter):
             control.observe(lambda _: self.redraw(), names="value")
-        self.widget = w.VBox(
-            [w.HBox([self.sample, self.filter]), self.layer, w.HBox([self.info, self.audio]), self.image]
-        )
+        self.model_choice.observe(lambda change: self.choose_model(change["new"]), names="value")
+        self.model_button.on_click(lambda _: self.load_model(self.model_path.value))
+        self.recording_button.on_click(lambda _: self.load_recording(self.recording_path.value))
+        self.upload.observe(lambda _: self._uploaded(), names="value")
+        self.test_button.on_click(lambda _: self.set_windows(self.test_windows))
+        self.hear_button.on_click(lambda _: self.hear())
+        self.widget = w.VBox([
+            w.HBox([self.model_choice, self.model_path, self.model_button]),
+            w.HBox([self.test_button, self.recording_path, self.recording_button, self.upload]),
+            w.HBox([self.sample, self.filter]), self.layer,
+            w.HBox([self.info, self.audio]), w.HBox([self.hear_button, self.wanted]), self.message, self.image,
+        ])  # fmt: skip
+
+    def _set_model(self, model: keras.Model) -> None:
+        """Show ``model``: its layers on the slider, its filters in the menu, a figure of its shape."""
+        quiet, self._quiet = self._quiet, True
+        self.model, self.peeled = model, activation_model(model)
+        names = peelable_layers(model)
+        self.layers = names[: names.index(feature_layer(model)) + 1]
+        self.weights, self.bias = sigmoid_unit(model)
+        self.freqs, self.gain_db = frequency_responses(model)
+        self.layer.max = len(self.layers)
+        self.layer.value = min(self.layer.value, len(self.layers))
+        self.layer.description = layer_title(self.layers[self.layer.value - 1])
+        self.filter.options = [("all", -1)] + [(str(i + 1), i) for i in range(self.gain_db.shape[0])]
+        self.filter.value = -1
+        self._cached_sample = -1
+        self._build_figure()
+        self._quiet = quiet
+
+    def _say(self, text: str) -> None:
+        self.message.value = f"<span style='color:#a00'>{text}</span>" if text else ""
+
+    def choose_model(self, name: str) -> None:
+        """Switch to the model named in the menu (loading its run folder the first time)."""
+        try:
+            if name not in self.loaded:
+                self.loaded[name] = load_run(self.paths[name])[0]
+        except CatDogError as err:
+            self._say(str(err))
+            return
+        self.name = name
+        self._set_model(self.loaded[name])
+        self._say("")
         self.redraw()
+
+    def load_model(self, path: str | os.PathLike) -> None:
+        """Add the run folder ``path`` to the model menu and show its model."""
+        folder = Path(path).expanduser()
+        try:
+            self.loaded[folder.name] = load_run(folder)[0]
+        except CatDogError as err:
+            self._say(str(err))
+            return
+        self.paths[folder.name] = folder
+        self.model_choice.options = list(dict.fromkeys([*self.model_choice.options, folder.name]))
+        self.model_choice.value = folder.name  # shows it, through choose_model
+        self.choose_model(folder.name)
+
+    def _normalization(self) -> str:
+        return run_options(self.paths[self.name])["normalization"] if self.name in self.paths else "window"
+
+    def load_recording(self, source: str | os.PathLike | io.BytesIO, name: str | None = None) -> None:
+        """Explore the 1-s windows of a recording of the user's own (any format ``predict`` reads)."""
+        name = name or str(source)
+        try:
+            audio = load_audio(source if isinstance(source, io.BytesIO) else Path(source).expanduser(), name=name)
+            windows = recording_windows(audio, Path(name).name, normalization=self._normalization())
+        except CatDogError as err:
+            self._say(str(err))
+            return
+        self._say("")
+        self.set_windows(windows)
+
+    def _uploaded(self) -> None:
+        for item in self.upload.value:
+            self.load_recording(io.BytesIO(bytes(item["content"])), name=item["name"])
+
+    def set_windows(self, windows: EvalWindows) -> None:
+        """Explore ``windows`` from the first."""
+        quiet, self._quiet = self._quiet, True
+        self.windows, self._cached_sample = windows, -1
+        self.sample.value = 0
+        self.sample.max = len(windows.x) - 1
+        self._quiet = quiet
+        self.redraw()
+
+    def hear(self) -> None:
+        """Put what the selected unit (or, with "all" filters, the dog output) wants to hear in the second player."""
+        start = time.perf_counter()
+        name = self.layers[self.layer.value - 1]
+        unit = self.filter.value if self.filter.value >= 0 else None
+        n_units = self._sample_activations()[name].shape[-1]
+        if unit is not None and unit >= n_units:
+            unit = None
+        layer = name if unit is not None else "dense"
+        self.wanted.value = wav_bytes(wants_to_hear(self.model, layer=layer, unit=unit, steps=HEAR_STEPS))
+        what = f"filter {unit + 1} of {layer_title(name)}" if unit is not None else "the dog output"
+        self.message.value = f"what {what} wants to hear ({time.perf_counter() - start:.1f} s to find)"
 
     def _build_figure(self) -> None:
         matplotlib.use("Agg", force=False)
@@ -110,10 +229,14 @@ class LayerExplorer:
         self.ax_pool = self.fig.add_subplot(grid[2, 0])
         self.ax_freq = self.fig.add_subplot(grid[2, 1])
         t = np.arange(self.windows.x.shape[1]) / SAMPLE_RATE
+        self.decisive_span = self.ax_wave.axvspan(0, SLICE / SAMPLE_RATE, color="gold", alpha=0.6, lw=0, zorder=3,
+                                                  label="most decisive 50 ms")  # fmt: skip
         (self.wave_line,) = self.ax_wave.plot(t, np.zeros_like(t), lw=0.4, color="0.3")
         self.ax_wave.set_xlim(0, t[-1])
         self.ax_wave.set_ylim(-1.05, 1.05)
+        self.ax_wave.set_xlabel("time (s)")
         self.ax_wave.set_ylabel("amplitude")
+        self.ax_wave.legend(loc="lower left", fontsize=7)
         self.ax_cam = self.ax_wave.twinx()
         (self.cam_line,) = self.ax_cam.plot([], [], color="tab:red", drawstyle="steps-mid")
         self.ax_cam.set_ylabel("dog evidence", color="tab:red")
@@ -122,12 +245,12 @@ class LayerExplorer:
         )
         (self.filter_line,) = self.ax_layer.plot([], [], lw=0.6, color="tab:blue")
         self.fig.colorbar(self.layer_image, ax=self.ax_layer, label="activation", pad=0.01)
-        k = self.n_components
+        k = len(self.weights)
         self.bars = self.ax_pool.bar(np.arange(1, k + 1), np.zeros(k))
         self.ax_pool.axhline(0, color="black", lw=0.6)
         self.ax_pool.set_xlabel("pooled component i")
         self.ax_pool.set_ylabel("w_i * g_i (+ dog, - cat)")
-        self.ax_pool.set_xticks(np.arange(1, k + 1))
+        self.ax_pool.set_xticks(np.arange(1, k + 1), [str(i) if k <= 12 or i % 5 == 0 else "" for i in range(1, k + 1)])
         self.ax_pool.set_title("the decision, term by term", fontsize=9)
         self.freq_lines = self.ax_freq.plot(self.freqs, self.gain_db.T, lw=0.6, color="0.75")
         self.ax_freq.set_xlabel("frequency (Hz)")
@@ -135,21 +258,37 @@ class LayerExplorer:
         self.ax_freq.set_title("first-layer filters", fontsize=9)
 
     def _sample_activations(self) -> dict[str, np.ndarray]:
+        """The shown window's activations, and its most decisive 50 ms, computed once per window and model.
+
+        The window and its copies with one 50-ms slice silenced go through the network in one batch; the
+        slice whose silencing moves the logit furthest from the prediction is the most decisive.
+        """
         if self.sample.value != self._cached_sample:
-            x = self.windows.x[self.sample.value : self.sample.value + 1]
-            self._acts = activations(self.model, x, peeled=self.peeled)  # a batch of one window
+            x = self.windows.x[self.sample.value, :, 0]
+            k = len(x) // SLICE
+            batch = np.repeat(x[None], k + 1, axis=0)
+            for j in range(k):
+                batch[j + 1, j * SLICE : (j + 1) * SLICE] = 0
+            acts = activations(self.model, batch[..., None], peeled=self.peeled)
+            logit = acts["gap"] @ self.weights + self.bias
+            self.decisive_slice = int(np.argmax((logit[0] - logit[1:]) * np.sign(logit[0] or 1.0)))
+            self._acts = {name: a[:1] for name, a in acts.items()}
             self._cached_sample = self.sample.value
             self.audio.value = wav_bytes(x)
         return self._acts
 
     def redraw(self) -> None:
         """Bring every view up to date with the controls, and time it."""
+        if self._quiet:
+            return
         start = time.perf_counter()
         acts = self._sample_activations()
         i, name = self.sample.value, self.layers[self.layer.value - 1]
         self.layer.description = layer_title(name)
         x = self.windows.x[i, :, 0]
         self.wave_line.set_ydata(x)
+        left = self.decisive_slice * SLICE / SAMPLE_RATE
+        self.decisive_span.set_x(left)
         window = self.windows.x[i : i + 1]
         cam = class_activation(self.model, window, acts=acts)[0]
         steps = (np.arange(len(cam)) + 0.5) * len(x) / len(cam) / SAMPLE_RATE
@@ -167,12 +306,13 @@ class LayerExplorer:
             line.set_color("tab:blue" if j == self.filter.value else "0.75")
             line.set_zorder(3 if j == self.filter.value else 1)
         p = float(terms.p_dog[0])
-        truth = LABELS[int(self.windows.y[i])]
-        name_of_file = self.windows.names[self.windows.clip[i]]
-        self.ax_wave.set_title(f"{name_of_file} (true: {truth}); p(dog) = {p:.2f}", fontsize=10)
+        truth = "?" if np.isnan(self.windows.y[i]) else LABELS[int(self.windows.y[i])]
+        file = self.windows.names[self.windows.clip[i]]
+        where = f"{left * 1000:.0f}-{left * 1000 + SLICE / SAMPLE_RATE * 1000:.0f} ms"
+        self.ax_wave.set_title(f"{file} (true: {truth}); p(dog) = {p:.2f}; most decisive: {where}", fontsize=10)
         self.info.value = (
-            f"<b>{name_of_file}</b> &nbsp; true: <b>{truth}</b> &nbsp; p(dog) = <b>{p:.3f}</b>"
-            f" &nbsp; layer: <b>{layer_title(name)}</b> ({name})"
+            f"<b>{file}</b> &nbsp; true: <b>{truth}</b> &nbsp; p(dog) = <b>{p:.3f}</b>"
+            f" &nbsp; model: <b>{self.name}</b> &nbsp; layer: <b>{layer_title(name)}</b> ({name})"
         )
         buffer = io.BytesIO()
         self.fig.savefig(buffer, format="png")

@@ -3,8 +3,10 @@
 Starts JupyterLab on a free localhost port with a token (on a copy of the
 notebook, so nothing in the project is saved over), opens notebook 05, runs all
 cells from JupyterLab's Run menu, waits for the explorer, moves the
-sample and layer sliders and checks that the picture changes each time and that
-no widget failed to display. The screenshot is written to test-artifacts/.
+sample and layer sliders and checks that the picture changes each time, switches
+the model, loads a recording the test makes, plays the window, asks what a unit
+wants to hear, and checks that no widget failed to display. The screenshot and
+the redraw times are written to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -151,14 +153,38 @@ def set_slider(page, index: int, value: int) -> float:
     return time.perf_counter() - start
 
 
-def test_explorer_in_jupyterlab(lab):
+def changes_picture(page, action) -> float:
+    """Do ``action()``; return seconds until the explorer's picture changed."""
+    before = image_source(page)
+    start = time.perf_counter()
+    action()
+    page.wait_for_function(
+        "old => document.querySelector('.jupyter-widgets img').src !== old", arg=before, timeout=60_000
+    )
+    return time.perf_counter() - start
+
+
+def a_recording(folder: Path) -> Path:
+    """Three seconds of a warbling tone in FLAC at 22.05 kHz: a recording of the user's own."""
+    import numpy as np
+    import soundfile as sf
+
+    t = np.arange(3 * 22_050) / 22_050
+    path = folder / "my recording.flac"
+    sf.write(path, (0.5 * np.sin(2 * np.pi * (700 + 200 * np.sin(9 * t)) * t)).astype("float32"), 22_050)
+    return path
+
+
+def test_explorer_in_jupyterlab(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
     url, token = lab
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
         try:
             page.goto(f"{url}/lab/tree/notebooks/05_layer_peeling.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
@@ -182,11 +208,42 @@ def test_explorer_in_jupyterlab(lab):
             assert "Error displaying widget" not in page.content()
             info = page.locator(".jupyter-widgets .widget-html").first.inner_text()
             assert "relu_10" in info and "p(dog)" in info
+
+            model_menu = page.locator(".widget-dropdown select").first
+            model_seconds = changes_picture(page, lambda: model_menu.select_option("m5"))
+            assert "model: m5" in page.locator(".jupyter-widgets .widget-html").first.inner_text()
+            layer_seconds += [set_slider(page, 1, 12)]
             explorer = page.locator(".jp-OutputArea-output", has=page.locator(".widget-slider")).last
-            explorer.screenshot(path=str(ARTIFACTS / "explorer.png"))
+            explorer.screenshot(path=str(ARTIFACTS / "explorer.png"))  # a test window through m5
+            recording_box = page.locator(".widget-text input").nth(1)
+            recording_box.fill(str(a_recording(tmp_path)))
+            load = page.locator("button:has-text('load recording')")
+            recording_seconds = changes_picture(page, load.click)
+            assert "my recording.flac" in page.locator(".jupyter-widgets .widget-html").first.inner_text()
+            sample_seconds += [set_slider(page, 0, 2)]
+            layer_seconds += [set_slider(page, 1, 16)]
+            player = page.locator(".jupyter-widgets audio").first
+            assert player.evaluate("a => a.src.length > 0")  # the shown second is in the player
+            assert player.evaluate("a => a.play().then(() => !a.paused)")
+            page.locator("button:has-text('what it wants to hear')").click()
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jupyter-widgets .widget-html')].some("
+                "e => e.innerText.includes('wants to hear'))",
+                timeout=120_000,
+            )
+            assert page.locator(".jupyter-widgets audio").nth(1).evaluate("a => a.src.length > 0")
+            assert "Error displaying widget" not in page.content()
             page.screenshot(path=str(ARTIFACTS / "explorer_page.png"))
             (ARTIFACTS / "redraw_seconds.json").write_text(
-                json.dumps({"sample_slider": sample_seconds, "layer_slider": layer_seconds}, indent=2)
+                json.dumps(
+                    {
+                        "sample_slider": sample_seconds,
+                        "layer_slider": layer_seconds,
+                        "model_menu": model_seconds,
+                        "load_recording": recording_seconds,
+                    },
+                    indent=2,
+                )
             )
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failure.png"))

@@ -134,3 +134,21 @@ def test_layer_titles_name_the_block_and_the_kind():
     assert peel.layer_title("relu_10") == "block 10 · ReLU"
     assert peel.layer_title("bn_2") == "block 2 · batch norm"
     assert peel.layer_title("gap") == "gap" and peel.layer_title("dense") == "dense"
+
+
+def test_matching_components_recovers_a_shuffled_copy(rng):
+    pooled = rng.gamma(2.0, size=(300, 6))
+    order = np.array([3, 0, 5, 1, 4, 2])
+    noisy = pooled[:, order] + 0.05 * rng.standard_normal((300, 6))
+    pairs, r = peel.match_components(pooled, noisy)
+    np.testing.assert_array_equal(order[pairs], np.arange(6))  # each component found where it was moved
+    assert np.all(r > 0.95)
+    dead = pooled.copy()
+    dead[:, 2] = 0.0  # a component that never fires correlates with nothing
+    assert peel.match_components(dead, pooled)[1][2] == 0
+
+
+def test_class_separation_is_the_gap_between_class_means_in_pooled_sd():
+    y = np.array([0, 0, 1, 1])
+    values = np.array([[0.0, 5.0], [2.0, 5.0], [2.0, 5.0], [4.0, 5.0]])  # column 0: means 1 and 3, sd 1 each
+    np.testing.assert_allclose(peel.class_separation(values, y), [2.0, 0.0], atol=1e-5)

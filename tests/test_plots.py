@@ -168,3 +168,18 @@ def test_sounds_draws_a_waveform_and_a_spectrogram_per_sound():
     assert len(fig.axes) == 4 and fig.axes[0].get_title() == "dog" and len(fig.axes[1].images) == 1
     assert fig.axes[-1].get_xlabel() == "time (s)"
     plt.close("all")
+
+
+@pytest.mark.parametrize("samples", [100, 16_000 * 3 + 7, 16_000 * 9 + 6_400])
+def test_recording_overview_draws_any_length_on_one_time_axis(samples, rng):
+    audio = 0.1 * rng.standard_normal(samples)
+    windows = max(1, samples // 16_000)
+    segments = [0.9] + [None] * (windows - 1)
+    evidence = np.where(np.arange(windows)[:, None] == 0, rng.standard_normal((windows, 20)), np.nan)
+    fig = plots.recording_overview(audio, segments, evidence, highlight=0)
+    wave, prob, strip = fig.axes[:3]
+    assert strip.get_xlabel() == "time (s)" and prob.get_ylabel() == "p(dog)"
+    assert wave.get_xlim() == strip.get_xlim()  # one time axis
+    assert strip.get_xlim()[1] == pytest.approx(max(samples / 16_000, windows))
+    bars = prob.patches
+    assert bars[0].get_facecolor()[:3] == pytest.approx(matplotlib.colors.to_rgb(plots.CLASS_COLORS[1]))

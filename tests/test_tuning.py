@@ -73,3 +73,18 @@ def test_table_shows_every_row_with_the_original_for_unvaried_knobs():
     assert len(lines) == 4 and lines[0].startswith("| kernel | stride | filters |")
     assert lines[2] == "| 4 | 2 | 5 | 10 | 1,176 | 1.0 | 2.9 | 0.600 |"
     assert lines[3] == "| 5 | 3 | 10 | 6 | 2,861 | 1.6 | 2.2 | 0.644 |"
+
+
+def test_the_grid_as_trials_names_each_combination_and_follows_the_stride():
+    from catdog_cnn.tuning import grid_trials, layers_for_stride
+
+    trials = grid_trials({"kernel_size": [3, 5], "strides": [2, 3]}, [0, 1], epochs=2)
+    assert len(trials) == 8 and len({t.folder_name for t in trials}) == 8
+    first = trials[0]
+    assert first.name == "kernel_size=3, strides=2" and first.folder_name == "kernel_size=3-strides=2-seed0"
+    for trial in trials:
+        options = trial.config.model.options
+        assert options["n_layers"] == layers_for_stride(options["strides"])
+        assert options["batch_norm"] == "xla"  # the recipe's own model options are kept
+        assert trial.config.optimisation.epochs == 2
+    assert [t.config.seed for t in trials[:2]] == [0, 1]

@@ -1,3 +1,5 @@
+import datetime
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,65 @@ def test_activations_are_computed_once_per_sample(explorer, monkeypatch):
 def test_wav_bytes_is_a_playable_wav():
     data = wav_bytes(np.sin(np.linspace(0, 100, 16000)))
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE" and len(data) == 44 + 32000
+
+
+@pytest.fixture
+def committed_explorer():
+    from catdog_cnn.config import MODELS_DIR
+    from catdog_cnn.data import Clip
+    from catdog_cnn.runs import load_run
+
+    t = np.arange(32_000) / 16_000
+    clips = [Clip("tone.wav", 1, (0.5 * np.sin(2 * np.pi * 600 * t) * (t > 0.3) * (t < 0.6)).astype("float32"))]
+    models = {name: MODELS_DIR / name for name in ("original", "m5")}
+    return LayerExplorer(load_run(models["m5"])[0], evaluation_windows(clips), models=models, name="m5")
+
+
+def test_switching_the_model_rebuilds_the_views_for_its_shape(committed_explorer):
+    e = committed_explorer
+    assert e.layer.max == 21 and len(e.bars) == 36  # m5: five blocks up to the last pooling
+    e.model_choice.value = "original"
+    assert e.name == "original" and len(e.bars) == 10 and e.layer.max == 30
+    assert "model: <b>original</b>" in e.info.value and bytes(e.image.value[:4]) == b"\x89PNG"
+    e.model_path.value = "/no/such/run"
+    e.load_model(e.model_path.value)
+    assert "no such model file" in e.message.value and e.name == "original"  # a bad folder changes nothing
+
+
+def test_the_most_decisive_50_ms_is_the_slice_occlusion_finds(committed_explorer):
+    from catdog_cnn import attribution
+
+    e = committed_explorer
+    expected = attribution.most_decisive_slice(e.model, e.windows.x[0])
+    assert e.decisive_slice == expected
+    assert e.decisive_span.get_x() == pytest.approx(expected * 0.05)
+
+
+def test_a_recording_of_ones_own_by_path_or_upload(committed_explorer, tmp_path, rng):
+    import soundfile as sf
+
+    e = committed_explorer
+    path = tmp_path / "mine.flac"
+    sf.write(path, (0.2 * rng.standard_normal(3 * 22_050)).astype("float32"), 22_050)
+    e.load_recording(str(path))
+    assert e.sample.max == 2 and "mine.flac" in e.info.value and "true: <b>?</b>" in e.info.value
+    e.sample.value = 2
+    assert e.audio.value[:4] == b"RIFF"  # the player holds the shown second
+    e.upload.value = ({"name": "up.flac", "type": "audio/flac", "size": 0, "content": memoryview(path.read_bytes()),
+                       "last_modified": datetime.datetime.now(datetime.UTC)},)  # fmt: skip
+    assert "up.flac" in e.info.value and e.sample.value == 0
+    (tmp_path / "broken.wav").write_bytes(b"RIFF")
+    e.load_recording(str(tmp_path / "broken.wav"))
+    assert "broken.wav" in e.message.value and "up.flac" in e.info.value  # the last good recording stays
+    e.test_button.click()
+    assert "tone.wav" in e.info.value
+
+
+def test_the_hear_button_plays_what_the_unit_wants_to_hear(committed_explorer, monkeypatch):
+    import catdog_cnn.widgets as widgets
+
+    monkeypatch.setattr(widgets, "HEAR_STEPS", 4)
+    e = committed_explorer
+    e.layer.value, e.filter.value = 3, 2  # block 1 · ReLU, filter 3
+    e.hear_button.click()
+    assert e.wanted.value[:4] == b"RIFF" and "filter 3 of block 1 · ReLU" in e.message.value

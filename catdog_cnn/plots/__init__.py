@@ -6,11 +6,13 @@ save them with :func:`save` into ``img/`` under stable names.
 
 from __future__ import annotations
 
-from ._base import CLASS_COLORS, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
+from ._base import CLASS_COLORS, EVIDENCE_CMAP, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
 from .audio import durations, kept_fraction, sounds, spectrograms, waveforms, window_batch
 from .network import (
     class_activation,
     components,
+    components_by_class,
+    deletion_curves,
     filter_weights,
     frequency_responses,
     layer_activations,
@@ -18,6 +20,7 @@ from .network import (
     segment,
     tone_probe,
 )
+from .recording import layer_stack, recording_overview
 from .training import (
     KNOB_NAMES,
     accuracy_across_draws,
@@ -30,6 +33,7 @@ from .training import (
 
 __all__ = [
     "CLASS_COLORS",
+    "EVIDENCE_CMAP",
     "FIT_COLORS",
     "LINE_COLORS",
     "LINE_STYLES",
@@ -56,4 +60,8 @@ __all__ = [
     "frequency_responses",
     "class_activation",
     "tone_probe",
+    "components_by_class",
+    "deletion_curves",
+    "recording_overview",
+    "layer_stack",
 ]

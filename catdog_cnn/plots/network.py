@@ -134,3 +134,60 @@ def tone_probe(freqs: np.ndarray, responses: dict[str, np.ndarray], *, titles: d
         fig.colorbar(image, ax=ax, label="share of its peak", pad=0.01)
     axes[-1, 0].set_xlabel("tone frequency (Hz)")
     return fig
+
+
+def components_by_class(named: dict[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
+    """One panel per network: each pooled component's contribution ``w_i * g_i`` over windows, cats beside dogs.
+
+    ``named`` maps a title to ``(contributions, y)``: the (n, k) contributions of
+    :class:`~catdog_cnn.peel.Decision` and the windows' labels. Boxes span the middle half, whiskers 5-95%.
+    """
+    fig, axes = plt.subplots(len(named), 1, figsize=(11, 2.6 * len(named) + 0.4), layout="constrained", squeeze=False)
+    for ax, (title, (contributions, y)) in zip(axes[:, 0], named.items(), strict=True):
+        k = contributions.shape[1]
+        for label, (name, color) in enumerate(zip(LABELS, CLASS_COLORS, strict=True)):
+            boxes = ax.boxplot(
+                contributions[np.ravel(y) == label],
+                positions=np.arange(1, k + 1) + (label - 0.5) * 0.38,
+                widths=0.34,
+                whis=(5, 95),
+                showfliers=False,
+                patch_artist=True,
+                manage_ticks=False,
+            )
+            for box in boxes["boxes"]:
+                box.set(facecolor=color, alpha=0.6, edgecolor=color)
+            for part in ("whiskers", "caps", "medians"):
+                for line in boxes[part]:
+                    line.set(color=color, lw=0.8)
+            ax.plot([], [], color=color, lw=6, alpha=0.6, label=f"{name} windows")
+        ax.axhline(0, color="0.5", lw=0.6)
+        ax.set_xticks(np.arange(1, k + 1), [str(i) if i == 1 or i % 5 == 0 else "" for i in range(1, k + 1)])
+        ax.set_xlim(0.4, k + 0.6)
+        ax.set_ylabel("push towards dog\n(logit units)")
+        ax.set_title(title, fontsize=10)
+        ax.legend(loc="upper right", fontsize="small", ncol=2)
+    axes[-1, 0].set_xlabel("pooled component")
+    return fig
+
+
+def deletion_curves(curves: dict[str, np.ndarray], *, ax: Axes | None = None, title: str = "") -> Axes:
+    """Mean p of the predicted class as 50-ms slices are silenced, most relevant first, one line per method.
+
+    ``curves`` maps a method to its mean curve (steps + 1 values, as in
+    :func:`~catdog_cnn.attribution.deletion_curves` averaged over windows); the random order is drawn dashed.
+    """
+    ax = _axes(ax, (6.5, 3.8))
+    for i, (method, curve) in enumerate(curves.items()):
+        curve = np.asarray(curve)
+        share = np.arange(len(curve)) / (len(curve) - 1)
+        random = method == "random"
+        ax.plot(share * 100, curve, color="0.5" if random else LINE_COLORS[i % len(LINE_COLORS)],
+                ls="--" if random else "-", lw=1.6, label=method)  # fmt: skip
+    ax.axhline(0.5, color="0.7", lw=0.6)
+    ax.set_xlabel("share of the window silenced, most relevant 50 ms first (%)")
+    ax.set_ylabel("p(predicted class)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize="small")
+    return ax

@@ -1,0 +1,84 @@
+"""Figures of one whole recording explained: where the evidence sits over time, and one second through the layers."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..config import SAMPLE_RATE
+from ._base import CLASS_COLORS, EVIDENCE_CMAP
+
+_MAX_POINTS = 20_000  # a long waveform is drawn from the peaks of this many stretches
+
+
+def recording_overview(
+    audio: np.ndarray,
+    segments: list[float | None],
+    evidence: np.ndarray,
+    *,
+    window_seconds: float = 1.0,
+    slice_seconds: float = 0.05,
+    highlight: int | None = None,
+    sample_rate: int = SAMPLE_RATE,
+) -> Figure:
+    """A recording's waveform, its p(dog) per window, and the evidence for dog per slice, on one time axis.
+
+    Parameters
+    ----------
+    audio : np.ndarray
+        The samples at ``sample_rate``.
+    segments : list of float or None
+        p(dog) per window in order, None for a silent one (as ``predict`` returns them).
+    evidence : np.ndarray, shape (windows, slices)
+        Evidence for dog per slice of each window (:func:`~catdog_cnn.attribution.dog_evidence`); rows of
+        silent windows are NaN.
+    highlight : int, optional
+        A window to shade on every panel.
+    """
+    fig, (wave, prob, strip) = plt.subplots(
+        3, 1, figsize=(11, 5.6), sharex=True, layout="constrained", height_ratios=(2, 1.4, 0.8)
+    )
+    seconds = len(audio) / sample_rate
+    step = max(1, len(audio) // _MAX_POINTS)
+    n = max(1, len(audio) // step)
+    envelope = np.abs(np.pad(audio, (0, max(0, n * step - len(audio))))[: n * step]).reshape(n, step).max(axis=1)
+    wave.fill_between(np.arange(n) * step / sample_rate, -envelope, envelope, color="0.35", lw=0)
+    wave.set_ylabel("amplitude")
+    wave.set_title("the recording", fontsize=10)
+    starts = np.arange(len(segments)) * window_seconds
+    p = np.array([np.nan if v is None else v for v in segments], dtype=float)
+    colors = [CLASS_COLORS[int(v > 0.5)] if np.isfinite(v) else "0.88" for v in p]
+    heights = np.where(np.isfinite(p), p, 1.0)  # a silent window: a full grey bar
+    prob.bar(starts, heights, width=window_seconds, align="edge", color=colors, edgecolor="white")
+    prob.axhline(0.5, color="0.4", lw=0.7, ls="--")
+    prob.set_ylim(0, 1)
+    prob.set_ylabel("p(dog)")
+    prob.set_title("p(dog) per second (grey: silent, not classified); dashed: the most decisive second", fontsize=10)
+    flat = evidence.reshape(1, -1)
+    limit = np.nanmax(np.abs(flat)) if np.isfinite(flat).any() else 1.0
+    edges = np.arange(flat.shape[1] + 1) * slice_seconds
+    image = strip.pcolormesh(edges, [0, 1], flat, cmap=EVIDENCE_CMAP, vmin=-limit, vmax=limit, shading="flat")
+    strip.set_yticks([])
+    strip.set_title("evidence per 50 ms (class activation): towards dog blue, towards cat orange", fontsize=10)
+    fig.colorbar(image, ax=strip, label="logit units", pad=0.01, aspect=8)
+    strip.set_xlabel("time (s)")
+    strip.set_xlim(0, max(seconds, len(segments) * window_seconds))
+    if highlight is not None:  # framed, not filled, so that no colour changes
+        for ax in (wave, prob, strip):
+            ax.axvspan(highlight * window_seconds, (highlight + 1) * window_seconds, fill=False, edgecolor="black",
+                       lw=1.6, ls="--", zorder=5)  # fmt: skip
+    return fig
+
+
+def layer_stack(acts: dict[str, np.ndarray], *, titles: dict[str, str] | None = None, seconds: float = 1.0) -> Figure:
+    """One heat map per layer of one window's activations (each (time, units)), time in seconds, units up."""
+    fig, axes = plt.subplots(len(acts), 1, figsize=(9, 1.5 * len(acts) + 0.6), layout="constrained", squeeze=False)
+    for ax, (name, act) in zip(axes[:, 0], acts.items(), strict=True):
+        extent = (0, seconds, 0.5, act.shape[1] + 0.5)
+        image = ax.imshow(act.T, aspect="auto", origin="lower", cmap="magma", extent=extent, interpolation="nearest")
+        ax.set_ylabel("unit")
+        ax.set_title((titles or {}).get(name, name), fontsize=9)
+        fig.colorbar(image, ax=ax, label="output", pad=0.01)
+    axes[-1, 0].set_xlabel("time in the window (s)")
+    return fig

@@ -1,0 +1,68 @@
+"""Attribution on a network whose evidence is known by construction, and on the committed m5."""
+
+import keras
+import numpy as np
+import pytest
+
+from catdog_cnn import attribution
+from catdog_cnn.config import MODELS_DIR
+from catdog_cnn.runs import load_run
+
+SLICE = attribution.SLICE
+
+
+def rectifier_model() -> keras.Model:
+    """logit = 100 * mean(relu(x)) - 1: evidence for dog is exactly where, and as much as, the input is positive."""
+    x = inputs = keras.Input((16_000, 1))
+    x = keras.layers.Conv1D(1, 1, use_bias=False, kernel_initializer="ones", name="conv_1")(x)
+    x = keras.layers.ReLU(name="relu_1")(x)
+    x = keras.layers.GlobalAveragePooling1D(name="gap")(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="dense")(x)
+    model = keras.Model(inputs, outputs)
+    model.get_layer("dense").set_weights([np.array([[100.0]]), np.array([-1.0])])
+    return model
+
+
+def bursts() -> np.ndarray:
+    """Two windows, silent but for a strong burst in slice 12 and a weaker one in slice 3."""
+    x = np.zeros((2, 16_000, 1), np.float32)
+    x[:, 12 * SLICE : 13 * SLICE] = 0.8
+    x[:, 3 * SLICE : 4 * SLICE] = 0.4
+    x[1] *= 0.9  # the second a little quieter: the same order
+    return x
+
+
+@pytest.mark.parametrize("method", ["class activation", "input gradient", "SmoothGrad", "occlusion"])
+def test_every_method_finds_the_evidence_that_was_built_in(method):
+    model, x = rectifier_model(), bursts()
+    assert np.all(attribution.logits(model, x) > 0)  # both called dog
+    r = attribution.relevance(model, x, method)
+    assert r.shape == (2, 20)
+    assert np.all(np.argsort(-r, axis=1)[:, :2] == [12, 3])  # the strong burst, then the weak one
+    assert np.allclose(np.delete(r, [3, 12], axis=1), 0, atol=1e-4)  # silence is no evidence
+    curves = attribution.deletion_curves(model, x, r)
+    assert curves.shape == (2, 21) and np.all(curves[:, 0] > 0.5)
+    assert np.all(curves[:, 2] < 0.5)  # with both bursts gone the decision flips
+    random = attribution.deletion_curves(model, x, attribution.random_relevance(model, x))
+    assert attribution.deletion_area(curves) < attribution.deletion_area(random)
+
+
+def test_class_activation_relevance_adds_up_to_the_logit_without_its_bias():
+    model, x = rectifier_model(), bursts()
+    r = attribution.class_activation_relevance(model, x)
+    np.testing.assert_allclose(r.sum(axis=1), attribution.logits(model, x) + 1.0, rtol=1e-4)
+
+
+def test_the_most_decisive_slice_of_a_window_is_where_its_evidence_is():
+    assert attribution.most_decisive_slice(rectifier_model(), bursts()[0]) == 12
+
+
+def test_on_m5_every_method_beats_a_random_order(rng):
+    model, _ = load_run(MODELS_DIR / "m5")
+    t = np.arange(16_000) / 16_000
+    x = (np.sin(2 * np.pi * 600 * t) * (t > 0.4) * (t < 0.7) + 0.05 * rng.standard_normal((6, 16_000)))[..., None]
+    x = (x / np.abs(x).max(axis=1, keepdims=True)).astype(np.float32)
+    random = attribution.deletion_area(attribution.deletion_curves(model, x, attribution.random_relevance(model, x)))
+    for method in ("class activation", "occlusion"):
+        area = attribution.deletion_area(attribution.deletion_curves(model, x, attribution.relevance(model, x, method)))
+        assert area < random, method
