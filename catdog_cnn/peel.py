@@ -35,6 +35,7 @@ __all__ = [
     "mean_contributions",
     "match_components",
     "class_separation",
+    "best_correlations",
 ]
 
 
@@ -256,3 +257,25 @@ def class_separation(values: np.ndarray, y: np.ndarray) -> np.ndarray:
     y = np.ravel(y)
     gap = values[y == 1].mean(axis=0) - values[y == 0].mean(axis=0)
     return gap / np.sqrt((values[y == 1].var(axis=0) + values[y == 0].var(axis=0)) / 2 + 1e-12)
+
+
+def best_correlations(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every column of ``a`` (n, k), the column of ``b`` (n, m) it correlates with most, over the n rows.
+
+    Unlike :func:`match_components`, several columns of ``a`` may pick the same column of ``b``: it asks
+    whether each unit of one network has a close counterpart anywhere in another, of any size.
+
+    Returns
+    -------
+    best : np.ndarray of int, shape (k,)
+    correlation : np.ndarray, shape (k,)
+        0 for a column that never varies.
+    """
+
+    def standardized(p: np.ndarray) -> np.ndarray:
+        sd = p.std(axis=0)
+        return (p - p.mean(axis=0)) / np.where(sd > 0, sd, np.inf)
+
+    r = standardized(a).T @ standardized(b) / len(a)
+    best = np.argmax(r, axis=1)
+    return best, r[np.arange(len(best)), best]

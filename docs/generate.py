@@ -3,8 +3,9 @@
 A generated part sits between two HTML comments, which Markdown does not show:
 ``<!-- gen: SPEC -->`` ... ``<!-- /gen -->``. SPEC is one of
 
-``table NAME``
-    the Markdown table that ``benchmarks/NAME.py`` or ``experiments/NAME.py`` wrote into its ``results/NAME.json``;
+``table NAME [KEY]``
+    the Markdown table that ``benchmarks/NAME.py`` or ``experiments/NAME.py`` wrote into its ``results/NAME.json``
+    (at ``"table"``, or at KEY);
 ``cell NAME CONFIGURATION METRIC``
     "mean ± sd" in percent of METRIC over the seeds of CONFIGURATION in that file's ``results``;
 ``value NAME KEY FORMAT``
@@ -39,6 +40,11 @@ SUMMARY_ROWS = {  # configuration in accuracy.json: (what the README calls it, i
     "log-mel + logistic regression": ("log-mel features + logistic regression", None),
     "original": ("the original network and recipe", "original"),
     "m5": ("`m5`, the default model", "m5"),
+    "SoundNet-8 features + logistic regression": ("SoundNet-8, pretrained (MIT), + logistic regression", None),
+    "BirdNET embedding (3 s) + logistic regression": (
+        "BirdNET, pretrained (CC BY-NC-SA: a reference only), + logistic regression",
+        None,
+    ),
 }
 
 
@@ -50,10 +56,16 @@ def _file(name: str, results_dirs: Sequence[Path]) -> Path:
 
 
 def _summary(results_dirs: Sequence[Path]) -> str:
-    runs = results.load(_file("accuracy", results_dirs))["results"]
+    saved = results.load(_file("accuracy", results_dirs))
+    runs, cost = saved["results"], saved.get("cost", {})
     lines = ["| model | parameters | test windows right (%) | test clips right (%) |", "|---|---|---|---|"]
     for key, (label, folder) in SUMMARY_ROWS.items():
-        params = f"{results.load(MODELS_DIR / folder / 'metrics.json')['parameters']:,}" if folder else "n/a"
+        if key not in runs:
+            continue
+        if folder:
+            params = f"{results.load(MODELS_DIR / folder / 'metrics.json')['parameters']:,}"
+        else:
+            params = f"{cost[key]['parameters']:,}" if key in cost else "n/a"
         segment, clip = results.cell(runs[key], "segment_accuracy"), results.cell(runs[key], "clip_accuracy_mean")
         lines.append(f"| {label} | {params} | {segment} | {clip} |")
     return "\n".join(lines)
@@ -71,7 +83,7 @@ def render(spec: str, results_dirs: Sequence[Path] = RESULTS) -> str:
     """The text a marker's SPEC stands for."""
     kind, *args = (unquote(word) for word in spec.split())
     makers: dict[str, Callable[..., str]] = {
-        "table": lambda name: results.table(_file(name, results_dirs)),
+        "table": lambda name, key="table": results.load(_file(name, results_dirs))[key],
         "cell": lambda name, config, metric: results.cell(
             results.load(_file(name, results_dirs))["results"][config], metric
         ),

@@ -34,7 +34,7 @@ def recordings(tmp_path, rng):
 
 
 def test_help_explains_every_command(capsys):
-    for command in ("fetch-data", "train", "tune", "evaluate", "predict", "explain", "export-litert"):
+    for command in ("fetch-data", "fetch-weights", "train", "tune", "evaluate", "predict", "explain", "export-litert"):
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0

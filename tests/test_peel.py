@@ -152,3 +152,12 @@ def test_class_separation_is_the_gap_between_class_means_in_pooled_sd():
     y = np.array([0, 0, 1, 1])
     values = np.array([[0.0, 5.0], [2.0, 5.0], [2.0, 5.0], [4.0, 5.0]])  # column 0: means 1 and 3, sd 1 each
     np.testing.assert_allclose(peel.class_separation(values, y), [2.0, 0.0], atol=1e-5)
+
+
+def test_best_correlations_finds_each_units_counterpart_in_a_larger_network(rng):
+    small = rng.gamma(2.0, size=(200, 3))
+    large = np.concatenate([rng.gamma(2.0, size=(200, 5)), small[:, [2]] * 3 + 1, small[:, [0]] - 2], axis=1)
+    best, r = peel.best_correlations(small, large)
+    assert best[0] == 6 and best[2] == 5  # found wherever they sit
+    np.testing.assert_allclose(r[[0, 2]], 1.0, atol=1e-9)
+    assert r[1] < 0.5  # component 1 has no counterpart
