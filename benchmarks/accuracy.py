@@ -137,6 +137,8 @@ def costs(features, embedding=None) -> dict[str, dict]:
         params, macs = pretrained.soundnet_cost(features.weights)
         n_features = sum(features.weights[k]["biases"].size for k in pretrained.PROBE_LAYERS)
         rows.append((SOUNDNET, params + n_features + 1, macs, ms_per_window(features, windows)))
+        head = features.weights["conv7"]["biases"].size + 1  # one sigmoid unit on block 7
+        rows.append((TUNED, params + head, macs, rows[-1][3]))  # the same network: the same time
     if embedding is not None:  # one 3-s window a second of audio; its size read from the model file
         contexts = np.repeat(windows[:64], 3, axis=1)
         ms = ms_per_window(embedding, contexts)  # one 3-s window for every second
@@ -225,9 +227,12 @@ def main() -> None:
         for name, row in rows.items():
             per_seed.setdefault(name, []).append(row | {"seed": seed})
             print(f"seed {seed} {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
+    cost = costs(features, embedding)
     if args.merge and args.out.is_file():
-        kept = json.loads(args.out.read_text())["results"]
+        earlier = json.loads(args.out.read_text())
+        kept = earlier["results"]
         per_seed = {name: per_seed.get(name, rows) for name, rows in kept.items()} | per_seed
+        cost = earlier.get("cost", {}) | cost
     order = [BASELINE, "original", "original, test windows unscaled", *VERSIONS, "m5", SOUNDNET, TUNED, BIRDNET]
     per_seed = dict(sorted(per_seed.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99))
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -235,7 +240,8 @@ def main() -> None:
         "seeds": args.seeds,
         "results": per_seed,
         "table": table(per_seed),
-        "cost_table": cost_table(features, embedding),
+        "cost": cost,
+        "cost_table": cost_table(cost),
     }
     args.out.write_text(json.dumps(out, indent=2))
     print()

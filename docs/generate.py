@@ -41,6 +41,7 @@ SUMMARY_ROWS = {  # configuration in accuracy.json: (what the README calls it, i
     "original": ("the original network and recipe", "original"),
     "m5": ("`m5`, the default model", "m5"),
     "SoundNet-8 features + logistic regression": ("SoundNet-8, pretrained (MIT), + logistic regression", None),
+    "SoundNet-8, blocks 6-7 fine-tuned with a new head": ("SoundNet-8, its last blocks fine-tuned", None),
     "BirdNET embedding (3 s) + logistic regression": (
         "BirdNET, pretrained (CC BY-NC-SA: a reference only), + logistic regression",
         None,

