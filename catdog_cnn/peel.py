@@ -219,6 +219,16 @@ def mean_contributions(d: Decision, y: np.ndarray) -> np.ndarray:
     return np.stack([d.contributions[y == label].mean(axis=0) for label in (0, 1)])
 
 
+def _correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Correlation over the rows of every column of ``a`` with every column of ``b``; 0 for a constant column."""
+
+    def standardized(p: np.ndarray) -> np.ndarray:
+        sd = p.std(axis=0)
+        return (p - p.mean(axis=0)) / np.where(sd > 0, sd, np.inf)
+
+    return standardized(a).T @ standardized(b) / len(a)
+
+
 def match_components(pooled_a: np.ndarray, pooled_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pair the pooled components of two networks, seen on the same windows, by activation correlation.
 
@@ -239,11 +249,7 @@ def match_components(pooled_a: np.ndarray, pooled_b: np.ndarray) -> tuple[np.nda
     """
     from scipy.optimize import linear_sum_assignment
 
-    def standardized(p: np.ndarray) -> np.ndarray:
-        sd = p.std(axis=0)
-        return (p - p.mean(axis=0)) / np.where(sd > 0, sd, np.inf)
-
-    r = standardized(pooled_a).T @ standardized(pooled_b) / len(pooled_a)
+    r = _correlations(pooled_a, pooled_b)
     rows, pairs = linear_sum_assignment(-r)
     return pairs[np.argsort(rows)], r[rows, pairs][np.argsort(rows)]
 
@@ -272,10 +278,6 @@ def best_correlations(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndar
         0 for a column that never varies.
     """
 
-    def standardized(p: np.ndarray) -> np.ndarray:
-        sd = p.std(axis=0)
-        return (p - p.mean(axis=0)) / np.where(sd > 0, sd, np.inf)
-
-    r = standardized(a).T @ standardized(b) / len(a)
+    r = _correlations(a, b)
     best = np.argmax(r, axis=1)
     return best, r[np.arange(len(best)), best]
