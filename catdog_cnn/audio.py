@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import io
 import os
+import select
+import stat
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -27,7 +28,14 @@ import scipy.io.wavfile
 import soundfile as sf
 import soxr
 
-from .config import DECODE_BLOCK_SECONDS, SAMPLE_RATE, CatDogError
+from .config import (
+    DECODE_BLOCK_SAMPLES,
+    DECODE_BLOCK_SECONDS,
+    MAX_SAMPLE_MAGNITUDE,
+    PIPE_WAIT_SECONDS,
+    SAMPLE_RATE,
+    CatDogError,
+)
 
 __all__ = ["AUDIO_EXTENSIONS", "RESAMPLER_QUALITY", "AudioReader", "load_audio", "resample", "wav_bytes"]
 
@@ -53,7 +61,9 @@ class AudioReader:
     Parameters
     ----------
     source : path or binary file
-        A file name, or an open binary file such as ``sys.stdin.buffer`` read into memory.
+        A file name, or an open binary file. A file that cannot seek (``sys.stdin.buffer``, a pipe) is
+        streamed through FFmpeg as it arrives; a named pipe or device is waited for at most
+        :data:`~catdog_cnn.config.PIPE_WAIT_SECONDS` for its first bytes.
     name : str
         What messages call the source (default: the path).
 
@@ -77,20 +87,18 @@ class AudioReader:
     def __init__(self, source: Source, *, name: str | None = None) -> None:
         self.name = name or str(source)
         self._source = source
+        self._opened: BinaryIO | None = None  # a pipe or device opened here, closed with the reader
         self._sf: sf.SoundFile | None = None
         self._av: Any = None
         self.header_frames: int | None = None
         self._overstated = False
         self.seconds: float | None = None
         self.frames_read = 0
-        if isinstance(source, (str, os.PathLike)):
-            path = Path(source)
-            if not path.exists():
-                raise CatDogError(f"{self.name}: no such file.")
-            if path.is_dir():
-                raise CatDogError(f"{self.name}: is a directory, not an audio file.")
-            if not os.access(path, os.R_OK):
-                raise CatDogError(f"{self.name}: cannot read it (permission denied); check the file's permissions.")
+        if isinstance(source, (str, os.PathLike)) and not _is_regular_file(source, self.name):
+            source = self._source = self._opened = _open_stream(source, self.name)
+        if not isinstance(source, (str, os.PathLike)) and not _seekable(source):
+            self._open_with_pyav("it cannot seek in a stream")
+            return
         try:
             self._sf = sf.SoundFile(source)
         except (sf.LibsndfileError, RuntimeError, TypeError) as err:
@@ -107,10 +115,16 @@ class AudioReader:
     def _open_with_pyav(self, libsndfile_error: str) -> None:
         import av  # FFmpeg is a large library: loaded only for what libsndfile cannot read
 
-        if not isinstance(self._source, (str, os.PathLike)):
-            self._source.seek(0)
+        source: Any = self._source
+        if isinstance(source, os.PathLike):
+            source = str(source)
+        elif not isinstance(source, str):
+            if _seekable(source):
+                source.seek(0)
+            else:
+                source = _ReadOnly(source)  # FFmpeg reads a pipe front to back when it cannot seek
         try:
-            container: Any = av.open(self._source if not isinstance(self._source, os.PathLike) else str(self._source))
+            container: Any = av.open(source)
         except (av.FFmpegError, ValueError, OSError) as err:
             raise CatDogError(
                 f"{self.name}: not a readable audio file (libsndfile: {libsndfile_error}; FFmpeg: {_first_line(err)}). "
@@ -139,13 +153,15 @@ class AudioReader:
             self._sf.close()
         if self._av is not None:
             self._av.close()
+        if self._opened is not None:
+            self._opened.close()
 
     def _native_blocks(self, frames: int) -> Iterator[np.ndarray]:
-        """Blocks of mono float32 at the file's own rate."""
+        """Blocks of mono samples at the file's own rate (float64 from libsndfile, float32 from FFmpeg)."""
         if self._sf is not None:
             try:
-                while len(block := self._sf.read(frames, dtype="float32", always_2d=True)):
-                    yield block.mean(axis=1, dtype=np.float32)
+                while len(block := self._sf.read(frames, dtype="float64", always_2d=True)):
+                    yield block.mean(axis=1)
             except (sf.LibsndfileError, RuntimeError) as err:
                 raise CatDogError(f"{self.name}: decoding failed part-way ({err}); the file may be damaged.") from None
             return
@@ -173,12 +189,17 @@ class AudioReader:
         stream = None if self.rate == sample_rate else soxr.ResampleStream(
             self.rate, sample_rate, 1, dtype="float32", quality=RESAMPLER_QUALITY
         )  # fmt: skip
-        frames = max(1, int(block_seconds * self.rate))
+        # at most DECODE_BLOCK_SAMPLES samples per block, whatever rate and channel count the header declares
+        frames = max(1, min(int(block_seconds * self.rate), DECODE_BLOCK_SAMPLES // max(1, self.channels)))
         pending: list[np.ndarray] = []
         pending_frames = 0
-        for block in self._native_blocks(frames):
-            if not np.all(np.isfinite(block)):
+        for native in self._native_blocks(frames):
+            if not np.all(np.isfinite(native)):
                 raise CatDogError(f"{self.name}: the file holds NaN or infinite samples.")
+            if len(native) and (peak := float(np.abs(native).max())) > MAX_SAMPLE_MAGNITUDE:
+                raise CatDogError(f"{self.name}: holds samples of {peak:.3g} times full scale, over "
+                                  f"{MAX_SAMPLE_MAGNITUDE:g}: not a recording of sound.")  # fmt: skip
+            block = native.astype(np.float32)
             self.frames_read += len(block)
             pending.append(block)
             pending_frames += len(block)
@@ -196,6 +217,61 @@ class AudioReader:
     def ended_early(self) -> bool:
         """True when the file holds less audio than its header promised (a file cut short); read it all first."""
         return self._overstated or (self.header_frames is not None and self.frames_read < self.header_frames)
+
+
+def _is_regular_file(path: str | os.PathLike, name: str) -> bool:
+    """True for a regular file, False for a pipe or character device (read as a stream).
+
+    Raises
+    ------
+    CatDogError
+        If it does not exist, cannot be reached or read, is a folder, or is another kind of file.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise CatDogError(f"{name}: no such file.") from None
+    except OSError as err:
+        raise CatDogError(f"{name}: cannot reach it ({(err.strerror or 'error').lower()}); check the permissions "
+                          "of the folders above it.") from None  # fmt: skip
+    if stat.S_ISDIR(info.st_mode):
+        raise CatDogError(f"{name}: is a directory, not an audio file.")
+    if not os.access(path, os.R_OK):
+        raise CatDogError(f"{name}: cannot read it (permission denied); check the file's permissions.")
+    if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        raise CatDogError(f"{name}: not a regular file (a socket or block device); save the audio to a file.")
+    return True
+
+
+def _open_stream(path: str | os.PathLike, name: str, wait: float = PIPE_WAIT_SECONDS) -> BinaryIO:
+    """A named pipe or device opened for reading, once its first bytes arrive within ``wait`` seconds."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a pipe with no writer would block here
+    ready, _, _ = select.select([fd], [], [], wait)
+    if not ready:
+        os.close(fd)
+        raise CatDogError(f"{name}: a pipe or device that gave no data within {wait:g} s (does anything write to "
+                          "it?); skipped.")  # fmt: skip
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _seekable(f: BinaryIO) -> bool:
+    try:
+        return bool(f.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class _ReadOnly:
+    """A stream with ``read`` alone, so that FFmpeg reads it front to back and never tries to seek."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, n: int = -1) -> bytes:
+        return self._stream.read(n)
 
 
 def _first_line(err: BaseException) -> str:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, EXPLAIN_SOUNDS, SEED, WEIGHTS_DIR, CatDogError
+from .inputs import printable
 from .recipes import RECIPES, run_folder
 from .trials import ENGINES
 
@@ -40,11 +41,20 @@ def _train(args: argparse.Namespace) -> int:
         for k, v in {"seed": args.seed, "epochs": args.epochs, "steps_per_epoch": args.steps}.items()
         if v is not None
     }
+    from .litert import export
+
     config = recipe(args.preset, **changes)
     out = args.out or Path("runs") / f"{args.preset}-seed{config.seed}"
-    metrics = run(config, out, data_dir=args.data_dir, progress=True)
+    existed = out.exists()
+    try:
+        metrics = run(config, out, data_dir=args.data_dir, progress=True)
+    except KeyboardInterrupt:
+        kept = f"{out} is as it was before" if existed else f"nothing was written to {out}"
+        print(f"\ntraining interrupted: {kept}.", file=sys.stderr)
+        return 130
+    export(out)
     test = metrics["test"]
-    print(f"model written to {out}")
+    print(f"model written to {out} (model.keras, and model.tflite for predict)")
     print(
         f"test: segment accuracy {test['segment_accuracy']:.3f}, clip accuracy {test['clip_accuracy_mean']:.3f} "
         f"(mean vote), {test['clip_accuracy_majority']:.3f} (majority), segment AUC {test['segment_auc']:.3f}"
@@ -68,10 +78,11 @@ def _probability_function(model, runtime: str, model_path: Path):
     from .runs import predictor
 
     if runtime == "litert":
-        from .litert import LITERT_FILE, LiteRTPredictor
+        from .litert import LiteRTPredictor
+        from .manifest import LITERT_FILE, verified
 
         twin = run_folder(model_path) / LITERT_FILE
-        return LiteRTPredictor(twin.read_bytes() if twin.is_file() else model)
+        return LiteRTPredictor(verified(twin.parent, LITERT_FILE).read_bytes() if twin.is_file() else model)
     return predictor(model)
 
 
@@ -118,12 +129,14 @@ def _predictor(model_dir: Path, runtime: str):
 
 
 def _as_text(record: dict) -> str:
+    """One line per recording; control characters in names are escaped, so a name cannot forge a line."""
+    path = printable(record["path"])
     if "error" in record:
-        return f"{record['path']}: {record['error']}"
+        return f"{path}: {printable(record['error'])}"
     seconds = " ".join("-" if p is None else f"{p:.2f}" for p in record["segments"])
     verdict = "nothing to hear" if record["label"] is None else f"{record['label']} (p_dog {record['p_dog']:.3f})"
     note = f" [{record['note']}]" if record["note"] else ""
-    return f"{record['path']}: {verdict}{note}; per second: {seconds}"
+    return f"{path}: {verdict}{note}; per second: {seconds}"
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -200,11 +213,19 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .explain import write_report
+    from .explain import check_output, write_report
+    from .recipes import run_folder
 
-    print(f"explaining {args.input} with {args.model} ...", file=sys.stderr, flush=True)
-    path = write_report(args.input, args.out, args.model, sounds=args.sounds)
-    print(f"report written to {path}")
+    source = sys.stdin.buffer if args.input == "-" else args.input
+    check_output(args.out, source, force=args.force)  # before any work
+    run_folder(args.model)
+
+    def say(line: str) -> None:
+        print(f"  {line} ...", file=sys.stderr, flush=True)
+
+    print(f"explaining {printable(args.input)} with {args.model}:", file=sys.stderr, flush=True)
+    path = write_report(source, args.out, args.model, force=args.force, sounds=args.sounds, progress=say)
+    print(f"report written to {printable(str(path))}")
     return 0
 
 
@@ -335,11 +356,14 @@ def build_parser() -> argparse.ArgumentParser:
         "audio players (the recording, its decisive second, what the deciding components want to hear). "
         "Reads every format `predict` reads.",
     )
-    p.add_argument("input", metavar="INPUT", help="an audio file")
+    p.add_argument("input", metavar="INPUT", help="an audio file, or - for audio on standard input")
     p.add_argument(
         "--model", type=Path, default=DEFAULT_MODEL, help=f"run folder or .keras file (default {DEFAULT_MODEL})"
     )
-    p.add_argument("--out", type=Path, default=Path("report.html"), help="the page to write (default report.html)")
+    p.add_argument("--out", type=Path, default=Path("report.html"),
+                   help="the page to write (default report.html); an earlier report is replaced, any other file "
+                   "only with --force, the recording never")  # fmt: skip
+    p.add_argument("--force", action="store_true", help="replace --out even if it is not an earlier report")
     p.add_argument(
         "--sounds",
         type=int,
@@ -364,8 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CatDogError as err:
-        print(err, file=sys.stderr)
+        print(printable(str(err)), file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"\ncatdog-cnn {args.command}: interrupted.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -34,7 +34,12 @@ __all__ = [
     "EXPLAIN_SOUNDS",
     "TIE_DECIMALS",
     "SILENCE_DBFS",
+    "SOUND_FRAME_SECONDS",
+    "MIN_SOUND_SECONDS",
     "DECODE_BLOCK_SECONDS",
+    "DECODE_BLOCK_SAMPLES",
+    "MAX_SAMPLE_MAGNITUDE",
+    "PIPE_WAIT_SECONDS",
     "LONG_INPUT_SECONDS",
     "DATA_ENV",
     "DATASET_HANDLE",
@@ -66,8 +71,13 @@ FEED_WORKERS = 2  # threads preparing training batches; more than one also avoid
 TEACHER_WEIGHT = 0.5  # distillation: share of a training label taken from the teacher's probability
 LONG_FILE_SECONDS = 7.0  # error analysis: files longer than this count as long recordings
 LOUDNESS_EDGES = (0.0, 0.1, 0.5, 1.0)  # error analysis: bins of window peak / file peak
-SILENCE_DBFS = -50.0  # predict: a window whose RMS level is below this is silent, neither cat nor dog
+SILENCE_DBFS = -50.0  # predict: a window whose RMS level (offset removed) is below this is silent, neither cat nor dog
+SOUND_FRAME_SECONDS = 0.01  # predict: a window's sound is measured in frames this long, each with its offset removed
+MIN_SOUND_SECONDS = 0.05  # predict: a window needs this much sound above SILENCE_DBFS to be judged
 DECODE_BLOCK_SECONDS = 30.0  # predict: seconds of audio decoded at a time, so memory stays bounded
+DECODE_BLOCK_SAMPLES = 1 << 21  # predict: at most this many samples (all channels) decoded at a time, whatever the rate
+MAX_SAMPLE_MAGNITUDE = 1000.0  # samples beyond 60 dB over full scale are no recording: the file is refused
+PIPE_WAIT_SECONDS = 5.0  # a named pipe or device given as a file must send its first bytes within this
 LONG_INPUT_SECONDS = 60.0  # predict: inputs longer than this show a progress bar
 ATTRIBUTION_SLICE_SECONDS = 0.05  # attribution: evidence is compared over slices of 50 ms (800 samples)
 SMOOTHGRAD_SAMPLES = 16  # SmoothGrad: noisy copies of a window whose gradients are averaged

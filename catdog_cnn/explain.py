@@ -9,9 +9,11 @@ and sounds are embedded, so the page can be mailed or opened anywhere.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from . import attribution, plots  # noqa: E402
-from .audio import load_audio, wav_bytes  # noqa: E402
+from .audio import AudioReader, Source, wav_bytes  # noqa: E402
 from .config import (  # noqa: E402
     DEFAULT_MODEL,
     EXPLAIN_AUDIO_SECONDS,
@@ -32,34 +34,43 @@ from .config import (  # noqa: E402
     MODELS_DIR,
     SAMPLE_RATE,
     SEGMENT,
+    CatDogError,
 )
 from .hear import ASCENT_STEPS, wants_to_hear  # noqa: E402
+from .inputs import printable  # noqa: E402
+from .manifest import write_atomic  # noqa: E402
 from .peel import Decision, activations, decision, feature_layer, layer_title  # noqa: E402
-from .predict import predict_recording, run_options  # noqa: E402
+from .predict import predict_recording, run_options, spooled  # noqa: E402
 from .runs import load_run, predictor  # noqa: E402
-from .windows import clip_windows, peak_normalize  # noqa: E402
 
-__all__ = ["Explanation", "explain_recording", "report_html", "write_report"]
+__all__ = ["Explanation", "explain_recording", "report_html", "write_report", "check_output"]
+
+EXPLAIN_BATCH = 64  # windows per Keras call while explaining: keeps the activations of a batch small
 
 
 @dataclass
 class Explanation:
     """What the report shows of one recording.
 
-    ``result`` is what ``predict`` returns; ``windows`` (n, segment) the windows as the model saw them;
-    ``evidence`` (n, slices) the evidence for dog per 50 ms (NaN for silent windows); ``decisive`` the index
-    of the window that speaks most clearly for the answer, ``decisive_slice`` its most decisive 50 ms;
-    ``layers`` that window's activations of every ReLU layer; ``terms`` its decision terms; ``deciders``
-    the components that pushed hardest for the answer, and ``sounds`` what each of them wants to hear.
+    ``result`` is what ``predict`` returns; ``envelope`` the recording's peak amplitude per
+    :data:`ENVELOPE_SECONDS`; ``excerpt`` the stretch of audio the report plays (at most
+    :data:`~catdog_cnn.config.EXPLAIN_AUDIO_SECONDS`, around the decisive second), starting at
+    ``excerpt_start`` seconds; ``evidence`` (n, slices) the evidence for dog per 50 ms (NaN for silent
+    windows); ``decisive`` the index of the window that speaks most clearly for the answer, ``window`` that
+    window as the model saw it and ``decisive_slice`` its most decisive 50 ms; ``layers`` its activations of
+    every ReLU layer; ``terms`` its decision terms; ``deciders`` the components that pushed hardest for the
+    answer, and ``sounds`` what each of them wants to hear.
     """
 
     name: str
     model: str
     result: dict[str, Any]
-    audio: np.ndarray
-    windows: np.ndarray
+    envelope: np.ndarray
+    excerpt: np.ndarray
+    excerpt_start: float
     evidence: np.ndarray
     decisive: int | None
+    window: np.ndarray | None
     decisive_slice: int | None
     layers: dict[str, np.ndarray]
     terms: Decision | None
@@ -67,44 +78,110 @@ class Explanation:
     sounds: dict[int, np.ndarray]
 
 
+ENVELOPE_SECONDS = 0.01  # the report's waveform is drawn from the peak of every 10 ms
+
+
+class _Evidence:
+    """Gathers, while a recording streams, every audible window's evidence and the windows that speak most for
+    dog and for cat, so that no more than a batch of windows is ever held."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.rows: dict[int, np.ndarray] = {}
+        self.best: dict[float, tuple[float, int, np.ndarray]] = {}  # toward -> (score, index, window)
+
+    def __call__(self, indices: np.ndarray, windows: np.ndarray) -> None:
+        evidence = attribution.dog_evidence(self.model, windows[:, :, None])
+        for i, row, window in zip(indices, evidence, windows, strict=True):
+            self.rows[int(i)] = row
+            for toward in (1.0, -1.0):  # ties go to the earlier window, as argmax would
+                if toward not in self.best or toward * row.sum() > self.best[toward][0]:
+                    self.best[toward] = (toward * float(row.sum()), int(i), window.copy())
+
+    def table(self, n: int) -> np.ndarray:
+        out = np.full((n, SEGMENT // attribution.SLICE), np.nan)
+        for i, row in self.rows.items():
+            out[i] = row
+        return out
+
+
+def _second_pass(source: Source, decisive: int, *, seconds: float = EXPLAIN_AUDIO_SECONDS
+                 ) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+    """The recording's peak envelope, and the excerpt of at most ``seconds`` around window ``decisive``."""
+    step = round(ENVELOPE_SECONDS * SAMPLE_RATE)
+    half = int(seconds * SAMPLE_RATE / 2)
+    with AudioReader(source) as reader:
+        total = round(reader.seconds * SAMPLE_RATE) if reader.seconds else None
+        start = max(0, decisive * SEGMENT - half)
+        if total is not None:
+            start = max(0, min(start, total - 2 * half))
+        peaks, excerpt, carry, at = [], [], np.zeros(0, np.float32), 0
+        for block in reader.blocks():
+            block = np.clip(block, -1.0, 1.0)
+            lo, hi = max(start - at, 0), min(start + 2 * half - at, len(block))
+            if lo < hi:
+                excerpt.append(block[lo:hi])
+            at += len(block)
+            carry = np.concatenate([carry, np.abs(block)])
+            n = len(carry) // step
+            peaks.append(carry[: n * step].reshape(n, step).max(axis=1))
+            carry = carry[n * step :]
+    if len(carry):
+        peaks.append(carry.max(keepdims=True))
+    clip = np.concatenate(excerpt) if excerpt else np.zeros(0, np.float32)
+    return np.concatenate(peaks) if peaks else np.zeros(0, np.float32), clip, start / SAMPLE_RATE
+
+
 def explain_recording(
-    source: str | os.PathLike,
+    source: Source,
     model_dir: str | os.PathLike = DEFAULT_MODEL,
     *,
     sounds: int = EXPLAIN_SOUNDS,
     steps: int = ASCENT_STEPS,
+    progress: Callable[[str], None] | None = None,
 ) -> Explanation:
     """Predict ``source`` with the Keras model of ``model_dir`` and gather everything the report shows.
 
-    ``sounds`` deciding components get a sound of their own, each found by ``steps`` steps of
-    :func:`~catdog_cnn.hear.wants_to_hear`; 0 skips them (the slowest part).
+    The recording is read twice, as a stream each time (a pipe is first copied to a temporary file), so
+    memory stays bounded whatever its length: once to score every window and its evidence, once for the
+    waveform's envelope and the excerpt the report plays. ``sounds`` deciding components get a sound of
+    their own, each found by ``steps`` steps of :func:`~catdog_cnn.hear.wants_to_hear`; 0 skips them (the
+    slowest part). ``progress`` is called with a line before each stage.
     """
+    say = progress or (lambda line: None)
+    if not (isinstance(source, (str, os.PathLike)) and Path(source).is_file()):
+        with spooled(source) as copy:
+            e = explain_recording(copy, model_dir, sounds=sounds, steps=steps, progress=progress)
+        e.name = str(source)
+        return e
+    say("loading the model")
     model, _ = load_run(model_dir)
     options = run_options(model_dir)
-    result = predict_recording(predictor(model), source, **options, quiet=True)
-    audio = np.clip(load_audio(source), -1.0, 1.0)
-    windows = clip_windows(audio, normalization="none")  # one per segment, as predict cut them
-    if options["normalization"] == "window":
-        windows = peak_normalize(windows)
-    audible = np.array([p is not None for p in result["segments"]])
-    evidence = np.full((len(windows), SEGMENT // attribution.SLICE), np.nan)
-    if audible.any():
-        evidence[audible] = attribution.dog_evidence(model, windows[audible, :, None])
+    say("scoring every second of the recording")
+    evidence = _Evidence(model)
+    result = predict_recording(predictor(model, batch_size=EXPLAIN_BATCH), source, name=str(source), **options,
+                               observe=evidence)  # fmt: skip
+    table = evidence.table(len(result["segments"]))
     if result["label"] is None:
-        return Explanation(str(source), str(model_dir), result, audio, windows, evidence, None, None, {}, None, [], {})
+        envelope, excerpt, start = _second_pass(source, 0)
+        return Explanation(str(source), str(model_dir), result, envelope, excerpt, start, table, None, None, None,
+                           {}, None, [], {})  # fmt: skip
     toward = 1.0 if result["label"] == "dog" else -1.0
-    score = np.where(audible, toward * np.nan_to_num(evidence).sum(axis=1), -np.inf)
-    decisive = int(np.argmax(score))
-    window = windows[decisive][None, :, None]
-    acts = activations(model, window)
-    terms = decision(model, window, acts=acts)
+    _, decisive, window = evidence.best[toward]
+    say(f"peeling the most decisive second ({decisive} s to {decisive + 1} s)")
+    acts = activations(model, window[None, :, None])
+    terms = decision(model, window[None, :, None], acts=acts)
     deciders = [int(i) for i in np.argsort(-toward * terms.contributions[0], kind="stable")[:sounds]]
+    if steps > 0 and deciders:
+        say(f"finding what {len(deciders)} deciding component(s) want to hear ({steps} steps each)")
     heard = {i: wants_to_hear(model, layer=feature_layer(model), unit=i, steps=steps) for i in deciders if steps > 0}
     layers = {name: a[0] for name, a in acts.items() if name.startswith("relu_")}
-    decisive_slice = attribution.most_decisive_slice(model, windows[decisive])
+    decisive_slice = attribution.most_decisive_slice(model, window)
+    say("reading the recording again for its waveform and the excerpt to play")
+    envelope, excerpt, start = _second_pass(source, decisive)
     return Explanation(
-        str(source), str(model_dir), result, audio, windows, evidence, decisive, decisive_slice, layers, terms,
-        deciders, heard,
+        str(source), str(model_dir), result, envelope, excerpt, start, table, decisive, window, decisive_slice,
+        layers, terms, deciders, heard,
     )  # fmt: skip
 
 
@@ -159,34 +236,37 @@ img{max-width:100%}table{border-collapse:collapse}th,td{padding:.2em .8em;text-a
 figure{display:inline-block;margin:.5em 1.5em .5em 0}figcaption{font-size:.9em;color:#555}"""
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>catdog-cnn: {title}</title><style>{css}</style></head>
+GENERATOR = '<meta name="generator" content="catdog-cnn explain">'  # marks a page this module wrote
+PAGE = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    + GENERATOR
+    + """<title>catdog-cnn: {title}</title><style>{css}</style></head>
 <body>
 {body}
 </body></html>
 """
+)
 
 
 def _overview_section(e: Explanation) -> list[str]:
-    overview = plots.recording_overview(e.audio, e.result["segments"], e.evidence, highlight=e.decisive)
-    half = int(EXPLAIN_AUDIO_SECONDS * SAMPLE_RATE / 2)
-    start = max(0, min(int(e.decisive or 0) * SEGMENT - half, len(e.audio) - 2 * half))
-    end = min(len(e.audio), start + 2 * half)
+    overview = plots.recording_overview(e.envelope, e.result["segments"], e.evidence, highlight=e.decisive,
+                                        sample_rate=round(1 / ENVELOPE_SECONDS))  # fmt: skip
+    end = e.excerpt_start + len(e.excerpt) / SAMPLE_RATE
     return [
         "<h2>Where the evidence sits</h2>",
         f'<img alt="waveform, p(dog) per second and evidence per 50 ms" src="{_png(overview)}">',
-        _player(f"the recording, {start / SAMPLE_RATE:.0f} s to {end / SAMPLE_RATE:.0f} s", e.audio[start:end]),
+        _player(f"the recording, {e.excerpt_start:.0f} s to {end:.0f} s", e.excerpt),
     ]
 
 
-def _decisive_section(e: Explanation, terms: Decision, decisive: int) -> list[str]:
+def _decisive_section(e: Explanation, terms: Decision, decisive: int, window: np.ndarray) -> list[str]:
     slice_ms = int(attribution.SLICE / SAMPLE_RATE * 1000)
     layers = plots.layer_stack(e.layers, titles={n: layer_title(n) for n in e.layers})
     return [
         f"<h2>The most decisive second: {decisive} s to {decisive + 1} s</h2>",
         f"<p>Its logit is {terms.logit[0]:.2f} (p(dog) {terms.p_dog[0]:.3f}). Silencing its "
         f"{slice_ms} ms from {(e.decisive_slice or 0) * slice_ms} ms on moves the decision most.</p>",
-        _player("the decisive second, as the model hears it (scaled to its peak)", e.windows[decisive]),
+        _player("the decisive second, as the model hears it (scaled to its peak)", window),
         f'<img alt="the decisive second through every block" src="{_png(layers)}">',
         "<h2>The pooled components and their weights</h2>",
         f"<p>The logit is the sum of the bottom row plus the unit's bias ({terms.bias:.2f}): exactly, "
@@ -214,15 +294,53 @@ def report_html(e: Explanation) -> str:
         f"<table>{_summary_rows(e)}</table>",
     ]
     parts += _overview_section(e)
-    if e.terms is not None and e.decisive is not None:
-        parts += _decisive_section(e, e.terms, e.decisive) + _sounds_section(e, e.terms)
+    if e.terms is not None and e.decisive is not None and e.window is not None:
+        parts += _decisive_section(e, e.terms, e.decisive, e.window) + _sounds_section(e, e.terms)
     return PAGE.format(title=title, css=CSS, body="\n".join(parts))
 
 
-def write_report(source: str | os.PathLike, out: str | os.PathLike, model_dir: str | os.PathLike = DEFAULT_MODEL,
-                 **options: Any) -> Path:  # fmt: skip
-    """Explain ``source`` (see :func:`explain_recording`) and write the page to ``out``; returns its path."""
+def _is_report(path: Path) -> bool:
+    with contextlib.suppress(OSError), open(path, "rb") as f:
+        return GENERATOR.encode() in f.read(4096)
+    return False
+
+
+def check_output(out: str | os.PathLike, source: Source | None = None, *, force: bool = False) -> Path:
+    """``out`` as a path the report may be written to, checked before any work is done.
+
+    A report written earlier is replaced; any other existing file only with ``force``, and never the
+    recording itself.
+
+    Raises
+    ------
+    CatDogError
+        If ``out`` is a folder, is the recording, is another existing file (without ``force``), or its
+        folder cannot be created or written.
+    """
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(explain_recording(source, model_dir, **options)), encoding="utf-8")
+    name = printable(str(path))
+    if path.is_dir():
+        raise CatDogError(f"{name}: is a folder; give --out a file name, such as {name}/report.html.")
+    if path.exists():
+        if isinstance(source, (str, os.PathLike)) and Path(source).exists() and path.samefile(source):
+            raise CatDogError(f"{name}: is the recording being explained; give --out another file name.")
+        if not force and not _is_report(path):
+            raise CatDogError(f"{name}: exists and is not a report of catdog-cnn explain; give --out another file "
+                              "name, or add --force to replace it.")  # fmt: skip
+    folder = next(p for p in [path.parent, *path.parent.parents] if p.exists())
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise CatDogError(f"{name}: cannot be written in {printable(str(folder))} (not a writable folder); give "
+                          "--out a path in a folder you can write to.")  # fmt: skip
     return path
+
+
+def write_report(source: Source, out: str | os.PathLike, model_dir: str | os.PathLike = DEFAULT_MODEL, *,
+                 force: bool = False, **options: Any) -> Path:  # fmt: skip
+    """Explain ``source`` (see :func:`explain_recording`) and write the page to ``out``; returns its path.
+
+    ``out`` is checked first (:func:`check_output`), and written atomically.
+    """
+    path = check_output(out, source, force=force)
+    page = report_html(explain_recording(source, model_dir, **options))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, page)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._quiet import c_stderr_silenced, import_tensorflow_quietly
 from .config import CatDogError
+from .manifest import CONFIG_FILE, KERAS_FILE, LITERT_FILE, record, write_atomic, writing
 
 if TYPE_CHECKING:
     import keras
@@ -30,7 +31,6 @@ __all__ = ["convert", "export", "LiteRTPredictor", "LITERT_FILE"]
 
 LITERT_BATCH = 32  # windows per interpreter call; small batches keep XNNPACK's buffers in cache
 LITERT_THREADS = os.cpu_count() or 1
-LITERT_FILE = "model.tflite"  # beside model.keras in a run folder
 
 
 def convert(model: keras.Model) -> bytes:
@@ -45,14 +45,18 @@ def convert(model: keras.Model) -> bytes:
 def export(run_dir: str | os.PathLike) -> Path:
     """Write ``model.tflite``, the LiteRT twin of a run folder's ``model.keras``, and return its path.
 
-    ``catdog-cnn predict`` runs it without TensorFlow.
+    ``catdog-cnn predict`` runs it without TensorFlow. The folder's manifest records the twin and the
+    ``model.keras`` it was made from (and, in a folder that had no manifest, ``model.keras`` and ``config.json``).
     """
     from .recipes import run_folder
     from .runs import load_run
 
-    model, _ = load_run(run_dir)
-    path = run_folder(run_dir) / LITERT_FILE
-    path.write_bytes(convert(model))
+    folder = run_folder(run_dir)
+    with writing(folder):
+        model, _ = load_run(run_dir)
+        path = write_atomic(folder / LITERT_FILE, convert(model))
+        names = [n for n in (KERAS_FILE, CONFIG_FILE) if (folder / n).is_file()]
+        record(folder, [*names, LITERT_FILE], made_from={LITERT_FILE: KERAS_FILE})
     return path
 
 

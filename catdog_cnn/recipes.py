@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "config_from_dict",
     "run_name",
     "run_folder",
+    "load_config",
 ]
 
 
@@ -197,8 +199,17 @@ QUICK_CHANGES: dict[str, Any] = {"epochs": 2, "steps_per_epoch": 5, "validation_
 
 
 def run_folder(path: str | os.PathLike) -> Path:
-    """The run folder that ``path`` names: the folder itself, or the one holding a model file given instead."""
+    """The run folder that ``path`` names: the folder itself, or the one holding a model file given instead.
+
+    Raises
+    ------
+    CatDogError
+        If ``path`` does not exist.
+    """
     path = Path(path)
+    if not path.exists():
+        raise CatDogError(f"{path}: no such run folder or model file; give --model a folder that `catdog-cnn "
+                          "train` wrote, or leave it out for the default model.")  # fmt: skip
     return path if path.is_dir() else path.parent
 
 
@@ -315,6 +326,9 @@ def config_from_dict(saved: dict[str, Any]) -> TrainConfig:
     """
     if "windows" not in saved:
         return _from_flat(saved)
+    _check_keys(saved, {f.name for f in dataclasses.fields(TrainConfig)} | {"architecture"}, "")
+    for section, kind in (("model", ModelSpec), ("windows", WindowSpec), ("optimisation", Optimisation)):
+        _check_keys(saved[section], {f.name for f in dataclasses.fields(kind)}, f"{section}.")
     augmentation = saved.get("augmentation")
     return TrainConfig(
         model=ModelSpec(**saved["model"]),
@@ -324,3 +338,37 @@ def config_from_dict(saved: dict[str, Any]) -> TrainConfig:
         seed=saved["seed"],
         validation_fraction=saved["validation_fraction"],
     )
+
+
+def _check_keys(saved: Any, known: set[str], where: str) -> None:
+    if not isinstance(saved, dict):
+        raise CatDogError(f"{where.rstrip('.') or 'the recipe'} is not a JSON object")
+    unknown = sorted(set(saved) - known)
+    if unknown:
+        raise CatDogError(f"unknown key {where}{unknown[0]!r} (known: {', '.join(sorted(known))})")
+
+
+def load_config(folder: str | os.PathLike) -> TrainConfig | None:
+    """The recipe in a run folder's ``config.json`` (checked against its manifest), or None if it has none.
+
+    Raises
+    ------
+    CatDogError
+        If the file is not valid JSON, has keys no recipe has, or differs from its manifest record.
+    """
+    from .manifest import CONFIG_FILE, verified
+
+    path = verified(run_folder(folder), CONFIG_FILE)
+    if not path.is_file():
+        return None
+    try:
+        return config_from_dict(json.loads(path.read_text()))
+    except json.JSONDecodeError as err:
+        problem = f"not valid JSON ({err.msg} at line {err.lineno})"
+    except UnicodeDecodeError:
+        problem = "not text"
+    except CatDogError as err:
+        problem = str(err)
+    except (TypeError, KeyError, ValueError, AttributeError) as err:
+        problem = f"not a recipe ({type(err).__name__}: {err})"
+    raise CatDogError(f"{path}: {problem}; restore the file or retrain into the folder.")

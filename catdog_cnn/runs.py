@@ -16,8 +16,9 @@ from ._quiet import c_stderr_silenced
 from .config import EVAL_BATCH_SIZE, CatDogError
 from .data import Split, load_split
 from .evaluate import evaluate
+from .manifest import CONFIG_FILE, KERAS_FILE, LITERT_FILE, MANIFEST, record, verified, write_atomic, writing
 from .model import model_config
-from .recipes import TrainConfig, config_from_dict, config_to_dict, run_folder
+from .recipes import TrainConfig, config_to_dict, load_config, run_folder
 from .train import train
 
 __all__ = ["eval_options", "run", "rescore", "load_run", "predictor", "ensemble_predictor"]
@@ -59,7 +60,7 @@ def rescore(run_dir: str | os.PathLike, *, data_dir: str | os.PathLike | None = 
     split = load_split(data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
     old = json.loads((path / "metrics.json").read_text())
     metrics = {**old, **_scores(model, config, split)}
-    (path / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_atomic(path / "metrics.json", json.dumps(metrics, indent=2))
     return metrics
 
 
@@ -76,32 +77,52 @@ def run(
     The folder holds ``model.keras``, ``config.json`` (training recipe and the
     full architecture), ``history.json`` and ``metrics.json`` (validation and
     test metrics with the per-file table, the test metrics under both window
-    scalings and window selections, training time, the duplicates dropped from the split).
+    scalings and window selections, training time, the duplicates dropped from the split), and
+    ``manifest.json``, the SHA-256 of the model files (:mod:`~catdog_cnn.manifest`).
+
+    The folder is locked while the run trains, so a second run into it is refused. Its files are
+    replaced only once training is done, each atomically and the manifest last: an interrupted run
+    leaves the folder as it was (or no folder, if there was none). A ``model.tflite`` from an earlier
+    run is removed; :func:`~catdog_cnn.litert.export` makes the new one.
 
     Returns
     -------
     dict
         The content of ``metrics.json``.
+
+    Raises
+    ------
+    CatDogError
+        If another process is writing ``out_dir``.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    split = load_split(data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
-    start = time.perf_counter()
-    model, history = train(config, split, verbose=verbose, progress=progress)
-    train_seconds = time.perf_counter() - start
-    metrics = {
-        "train_seconds": train_seconds,
-        "seconds_per_epoch": float(np.median(history["seconds"])),
-        "epochs_run": len(history["seconds"]),
-        "parameters": int(model.count_params()),
-        **_scores(model, config, split),
-    }
-    model.save(out / "model.keras")
-    full = {**config_to_dict(config), "architecture": model_config(config.model.preset, **config.model.options)}
-    (out / "config.json").write_text(json.dumps(full, indent=2))
-    (out / "history.json").write_text(json.dumps(history, indent=2))
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    with writing(out_dir) as out:
+        split = load_split(data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
+        start = time.perf_counter()
+        model, history = train(config, split, verbose=verbose, progress=progress)
+        train_seconds = time.perf_counter() - start
+        metrics = {
+            "train_seconds": train_seconds,
+            "seconds_per_epoch": float(np.median(history["seconds"])),
+            "epochs_run": len(history["seconds"]),
+            "parameters": int(model.count_params()),
+            **_scores(model, config, split),
+        }
+        _write_run(out, model, config, history, metrics)
     return metrics
+
+
+def _write_run(out: Path, model: keras.Model, config: TrainConfig, history: dict, metrics: dict) -> None:
+    """The run's files, each written to a temporary name and renamed into place, the manifest last."""
+    staged = out / f".{KERAS_FILE}.{os.getpid()}.part.keras"  # Keras wants the suffix
+    model.save(staged)
+    (out / LITERT_FILE).unlink(missing_ok=True)  # the twin of the previous model: stale from here on
+    os.replace(staged, out / KERAS_FILE)
+    full = {**config_to_dict(config), "architecture": model_config(config.model.preset, **config.model.options)}
+    write_atomic(out / CONFIG_FILE, json.dumps(full, indent=2))
+    write_atomic(out / "history.json", json.dumps(history, indent=2))
+    write_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
+    (out / MANIFEST).unlink(missing_ok=True)  # the old run's records, which no longer hold
+    record(out, [KERAS_FILE, CONFIG_FILE])
 
 
 def predictor(model: keras.Model, batch_size: int = EVAL_BATCH_SIZE):
@@ -142,14 +163,14 @@ def load_run(path: str | os.PathLike) -> tuple[keras.Model, TrainConfig]:
     """
     path = Path(path)
     folder = run_folder(path)
-    model_file = path / "model.keras" if path.is_dir() else path
+    model_file = path / KERAS_FILE if path.is_dir() else path
     if not model_file.is_file():
         raise CatDogError(f"{model_file}: no such model file; train one with `catdog-cnn train`.")
+    if model_file.name == KERAS_FILE:
+        verified(folder, KERAS_FILE)
+    config = load_config(folder) or TrainConfig()
     try:
         model = keras.models.load_model(model_file)
     except Exception as err:  # Keras raises many types for a bad file
         raise CatDogError(f"{model_file}: cannot load the model ({err}).") from None
-    config = TrainConfig()
-    if (folder / "config.json").is_file():
-        config = config_from_dict(json.loads((folder / "config.json").read_text()))
     return model, config

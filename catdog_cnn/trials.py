@@ -95,9 +95,12 @@ def run_trial(trial: Trial, out_dir: str | os.PathLike, data_dir: str | os.PathL
     from .runs import run
 
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "running.json").write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
-    metrics = run(trial.config, folder, data_dir=data_dir, verbose=0)
-    (folder / "running.json").unlink()
+    running = folder / "running.json"
+    running.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
+    try:
+        metrics = run(trial.config, folder, data_dir=data_dir, verbose=0)
+    finally:  # a failed or interrupted trial leaves no claim that it still runs
+        running.unlink(missing_ok=True)
     return trial_row(trial, folder, metrics)
 
 

@@ -36,7 +36,7 @@ def explained(recording):
 
 def test_the_report_agrees_with_predict_and_with_the_decision(explained):
     e = explained
-    assert len(e.result["segments"]) == len(e.windows) == 3 and e.result["segments"][1] is None  # silent second
+    assert len(e.result["segments"]) == len(e.evidence) == 3 and e.result["segments"][1] is None  # silent second
     assert np.isnan(e.evidence[1]).all() and e.evidence.shape == (3, 20)
     p = np.array([np.nan if v is None else v for v in e.result["segments"]])
     toward = 1 if e.result["label"] == "dog" else -1
@@ -52,7 +52,7 @@ def test_the_report_agrees_with_predict_and_with_the_decision(explained):
 def _model_and_window(e):
     from catdog_cnn.runs import load_run
 
-    return load_run(M5)[0], e.windows[e.decisive]
+    return load_run(M5)[0], e.window
 
 
 def test_the_page_embeds_every_image_and_sound(explained):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from catdog_cnn.config import SILENCE_DBFS, CatDogError
-from catdog_cnn.predict import level_dbfs, predict_recording, run_options
+from catdog_cnn.config import MIN_SOUND_SECONDS, SILENCE_DBFS, CatDogError
+from catdog_cnn.predict import audible, level_dbfs, predict_recording, run_options, sound_seconds
 from catdog_cnn.windows import clip_windows
 
 
@@ -30,7 +30,44 @@ def test_a_silent_file_gets_no_label_and_says_why(tmp_path):
     result = predict_recording(loudness, tmp_path / "silence.wav")
     assert result["label"] is None and result["p_dog"] is None
     assert result["segments"] == [None, None, None] and result["silent_windows"] == 3
-    assert result["note"] == f"no sound above {SILENCE_DBFS:g} dBFS"
+    assert result["note"].startswith(f"no sound to judge: no window holds {MIN_SOUND_SECONDS:g} s above {SILENCE_DBFS:g}")
+
+
+def test_a_constant_offset_is_no_sound():
+    windows = np.stack([np.full(16_000, 0.3), 0.3 + tone(1.0, 0.1)])
+    assert level_dbfs(windows)[0] > SILENCE_DBFS  # loud by its RMS, yet nothing to hear
+    assert audible(windows).tolist() == [False, True]
+
+
+def test_a_click_is_no_sound_but_a_short_burst_is():
+    click, burst = np.zeros(16_000), np.zeros(16_000)
+    click[8000] = 1.0  # one sample at full scale: above the level over the window, but 10 ms of sound at most
+    burst[4000:5120] = tone(0.07, 0.5)  # 70 ms of tone
+    assert sound_seconds(np.stack([click, burst])).tolist() == pytest.approx([0.01, 0.07])
+    assert audible(np.stack([click, burst])).tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    "audio, rate, subtype",
+    [
+        (np.array([0.9], np.float32), 16_000, "PCM_16"),  # one sample
+        (np.full(48_000, 0.25, np.float32), 16_000, "PCM_16"),  # 3 s of DC offset
+        (tone(0.022, 0.5, rate=44_100), 44_100, "PCM_16"),  # 22 ms of tone
+    ],
+    ids=["one sample", "DC offset", "22 ms"],
+)
+def test_files_that_hold_no_sound_get_no_verdict(tmp_path, audio, rate, subtype):
+    sf.write(tmp_path / "x.wav", audio, rate, subtype=subtype)
+    result = predict_recording(loudness, tmp_path / "x.wav")
+    assert result["label"] is None and result["p_dog"] is None and result["note"].startswith("no sound to judge")
+
+
+def test_a_22_ms_file_whose_header_promises_more_gets_no_verdict(tmp_path):
+    sf.write(tmp_path / "x.wav", tone(1.0, rate=44_100), 44_100, subtype="PCM_16")
+    data = (tmp_path / "x.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[: 44 + 2 * 970])  # 22 ms of the promised second
+    result = predict_recording(loudness, tmp_path / "cut.wav")
+    assert result["ended_early"] and result["label"] is None
 
 
 def test_silent_windows_are_left_out_of_the_vote(tmp_path):
@@ -39,7 +76,7 @@ def test_silent_windows_are_left_out_of_the_vote(tmp_path):
     result = predict_recording(loudness, tmp_path / "a.flac")
     assert result["segments"][2:] == [None, None] and None not in result["segments"][:2]
     assert result["p_dog"] == pytest.approx(np.mean(result["segments"][:2]), abs=1e-4)
-    assert result["note"] == f"2 of 4 windows silent (below {SILENCE_DBFS:g} dBFS)"
+    assert result["note"] == f"2 of 4 windows silent (less than {MIN_SOUND_SECONDS:g} s above {SILENCE_DBFS:g} dBFS)"
 
 
 def test_a_file_shorter_than_a_window_is_padded_and_flagged(tmp_path):
