@@ -206,17 +206,23 @@ class AudioReader:
             if pending_frames >= frames:  # PyAV yields one codec frame at a time: gather them into blocks
                 out = np.concatenate(pending)
                 pending, pending_frames = [], 0
-                yield out if stream is None else stream.resample_chunk(out)
+                yield from _pieces(out if stream is None else stream.resample_chunk(out))
         rest = np.concatenate(pending) if pending else np.zeros(0, dtype=np.float32)
         if stream is not None:
             rest = stream.resample_chunk(rest, last=True)
-        if len(rest):
-            yield rest
+        yield from _pieces(rest)
 
     @property
     def ended_early(self) -> bool:
         """True when the file holds less audio than its header promised (a file cut short); read it all first."""
         return self._overstated or (self.header_frames is not None and self.frames_read < self.header_frames)
+
+
+def _pieces(samples: np.ndarray, size: int = DECODE_BLOCK_SAMPLES) -> Iterator[np.ndarray]:
+    """``samples`` in consecutive views of at most ``size``: the resampler holds back its output at rates far
+    from audio rates (1 Hz), then gives millions of samples at once."""
+    for i in range(0, len(samples), size):
+        yield samples[i : i + size]
 
 
 def _is_regular_file(path: str | os.PathLike, name: str) -> bool:
@@ -245,8 +251,10 @@ def _is_regular_file(path: str | os.PathLike, name: str) -> bool:
     return True
 
 
-def _open_stream(path: str | os.PathLike, name: str, wait: float = PIPE_WAIT_SECONDS) -> BinaryIO:
-    """A named pipe or device opened for reading, once its first bytes arrive within ``wait`` seconds."""
+def _open_stream(path: str | os.PathLike, name: str, wait: float | None = None) -> BinaryIO:
+    """A named pipe or device opened for reading, once its first bytes arrive within ``wait`` seconds
+    (default :data:`~catdog_cnn.config.PIPE_WAIT_SECONDS`)."""
+    wait = PIPE_WAIT_SECONDS if wait is None else wait
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a pipe with no writer would block here
     ready, _, _ = select.select([fd], [], [], wait)
     if not ready:

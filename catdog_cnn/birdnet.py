@@ -17,9 +17,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .config import SAMPLE_RATE, SEED, SEGMENT, CatDogError
+from .config import SAMPLE_RATE, SEED, SEGMENT
 from .data import Split
-from .fetch import weights_path
+from .fetch import verified_weights, weights_path
 from .generator import WindowSampler
 from .pretrained import PROBE_C
 
@@ -52,9 +52,7 @@ class BirdNetEmbedding:
 
         from ai_edge_litert.interpreter import Interpreter
 
-        path = Path(path) if path is not None else weights_path("birdnet")
-        if not path.is_file():
-            raise CatDogError(f"{path}: no BirdNET model; fetch it with `catdog-cnn fetch-weights birdnet`.")
+        path = verified_weights("birdnet", path)
         with warnings.catch_warnings():  # keeping the embedding tensor needs this debugging option
             warnings.simplefilter("ignore")
             self.interpreter = Interpreter(model_path=str(path), experimental_preserve_all_tensors=True)

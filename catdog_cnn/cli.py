@@ -121,11 +121,12 @@ def _predictor(model_dir: Path, runtime: str):
     """The probability function and window options of a run folder, without TensorFlow for LiteRT."""
     from .predict import load_predictor, run_options
 
+    options = run_options(model_dir)
     if runtime == "keras":
         from .runs import load_run, predictor
 
-        return predictor(load_run(model_dir)[0]), run_options(model_dir)
-    return load_predictor(model_dir), run_options(model_dir)
+        return predictor(load_run(model_dir)[0]), options
+    return load_predictor(model_dir), options
 
 
 def _as_text(record: dict) -> str:

@@ -46,7 +46,8 @@ def _reason(err: OSError) -> str:
 
 
 def walk(root: Path, *, max_depth: int | None = None) -> Iterator[tuple[Path, bool, str | None]]:
-    """Everything below ``root`` as ``(path, is_folder, error)``, each real folder and file once, in name order.
+    """Everything below ``root`` as ``(path, is_folder, error)``, each real folder and file once, in name order
+    (in each folder, what is not a link first).
 
     Links are followed; a folder already entered (by its device and inode) is not entered again, and a
     file already given is not given again, so links to a parent cannot make the walk loop. A folder that
@@ -62,7 +63,7 @@ def walk(root: Path, *, max_depth: int | None = None) -> Iterator[tuple[Path, bo
                 return
             seen.add((info.st_dev, info.st_ino))
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=lambda e: (e.is_symlink(), e.name))  # a file by its own name first
         except OSError as err:
             yield folder, True, f"cannot read this folder ({_reason(err)}): skipped"
             return

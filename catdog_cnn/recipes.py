@@ -345,7 +345,7 @@ def _check_keys(saved: Any, known: set[str], where: str) -> None:
         raise CatDogError(f"{where.rstrip('.') or 'the recipe'} is not a JSON object")
     unknown = sorted(set(saved) - known)
     if unknown:
-        raise CatDogError(f"unknown key {where}{unknown[0]!r} (known: {', '.join(sorted(known))})")
+        raise CatDogError(f"unknown key '{where}{unknown[0]}' (known: {', '.join(sorted(known))})")
 
 
 def load_config(folder: str | os.PathLike) -> TrainConfig | None:

