@@ -4,9 +4,9 @@ Notebooks executed by nbval run in quick mode, and every figure a test or a
 notebook saves goes to a temporary folder instead of the committed img/; the
 folder is removed when the run ends.
 
-A test that needs the real data or a browser and is skipped says so in a
-section at the end of the run; under CI (``CI`` set) such a skip fails the run,
-so that a green CI always includes them.
+Every skipped test is listed in a section at the end of the run. Under CI
+(``CI`` set) a skipped test that needs the real data, a browser or fetched
+weights fails the run, so that a green CI always includes them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import tempfile
 
 import pytest
 
-NEEDED_IN_CI = ("realdata", "browser")  # markers whose tests CI must run, never skip
+NEEDED_IN_CI = ("realdata", "browser", "weights")  # markers whose tests CI must run, never skip
 _img_dir: str | None = None
-_skipped: list[tuple[str, str]] = []
+_skipped: list[tuple[str, str, bool]] = []  # node id, reason, whether CI must run it
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,21 +43,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     needed = any(item.get_closest_marker(m) for m in NEEDED_IN_CI) or "real_data_dir" in getattr(
         item, "fixturenames", ()
     )
-    if report.skipped and needed:
+    if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _skipped.append((item.nodeid, reason.removeprefix("Skipped: ")))
+        _skipped.append((item.nodeid, reason.removeprefix("Skipped: "), needed))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     if not _skipped:
         return
-    terminalreporter.section("real-data and browser tests NOT RUN", sep="!", red=True, bold=True)
-    for nodeid, reason in _skipped:
-        terminalreporter.write_line(f"SKIPPED {nodeid}: {reason}", yellow=True, bold=True)
-    if os.environ.get("CI"):
+    terminalreporter.section("tests NOT RUN", sep="!", red=True, bold=True)
+    for nodeid, reason, needed in _skipped:
+        mark = " (real data, browser or weights)" if needed else ""
+        terminalreporter.write_line(f"SKIPPED{mark} {nodeid}: {reason}", yellow=True, bold=True)
+    if os.environ.get("CI") and any(needed for *_, needed in _skipped):
         terminalreporter.write_line("CI must run these tests: the run fails.", red=True, bold=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _skipped and os.environ.get("CI") and exitstatus == 0:
+    if any(needed for *_, needed in _skipped) and os.environ.get("CI") and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,7 +1,8 @@
-"""Does the silence rule of `catdog-cnn predict` change any prediction on the official test files?
+"""Does the sound rule of `catdog-cnn predict` change any prediction on the official test files?
 
-`predict` leaves windows whose RMS level is below ``config.SILENCE_DBFS`` out of the vote (and gives a
-file with no audible window no label). This script predicts every official test file (minus the leaked
+`predict` leaves windows without sound to judge out of the vote (below ``config.SILENCE_DBFS`` with the
+offset removed, or with less than ``config.MIN_SOUND_SECONDS`` of sound above it; see catdog_cnn.predict),
+and gives a file with no audible window no label. This script predicts every official test file (minus the leaked
 duplicate) with the committed model's LiteRT twin twice, with the rule and without it (every window
 votes, as `benchmarks/accuracy.py` scores them), and lists the files whose label or p(dog) changes.
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog_cnn.config import DEFAULT_MODEL, SILENCE_DBFS
+from catdog_cnn.config import DEFAULT_MODEL, MIN_SOUND_SECONDS, SILENCE_DBFS
 from catdog_cnn.data import AUDIO_FOLDER, find_data_dir, load_split
 from catdog_cnn.predict import load_predictor, predict_recording, run_options
 
@@ -46,7 +47,7 @@ def main() -> None:
     changed = [r for r in rows if r["label_with_rule"] != r["label_without"]]
     moved = [r for r in rows if r["p_dog_with_rule"] != r["p_dog_without"]]
     lines = [
-        f"| official test files, {args.model.name} | with the rule ({SILENCE_DBFS:g} dBFS) |",
+        f"| official test files, {args.model.name} | with the rule ({MIN_SOUND_SECONDS:g} s above {SILENCE_DBFS:g} dBFS) |",
         "|---|---|",
         f"| files | {len(rows)} |",
         f"| windows | {sum(r['windows'] for r in rows)} |",
@@ -62,7 +63,13 @@ def main() -> None:
     ]
     table = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    out = {"model": str(args.model), "silence_dbfs": SILENCE_DBFS, "rows": rows, "table": table}
+    out = {
+        "model": str(args.model),
+        "silence_dbfs": SILENCE_DBFS,
+        "min_sound_seconds": MIN_SOUND_SECONDS,
+        "rows": rows,
+        "table": table,
+    }
     args.out.write_text(json.dumps(out, indent=2))
     print(table)
 

@@ -110,9 +110,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"  {key:24s} {metrics[key]:.3f}")
     print(f"  segment confusion [[cat->cat, cat->dog], [dog->cat, dog->dog]]: {metrics['segment_confusion']}")
     print(f"  clip confusion: {metrics['clip_confusion']}")
-    print(f"\n{'file':24s} {'label':5s} {'p_dog':>6s} {'vote':5s} windows")
-    for row in metrics["files"]:
-        mark = "" if row["label"] == ("dog" if row["p_dog"] > 0.5 else "cat") else "  <- wrong"
+    wrong = [row for row in metrics["files"] if row["label"] != ("dog" if row["p_dog"] > 0.5 else "cat")]
+    rows = metrics["files"] if args.files else wrong
+    title = "every file" if args.files else f"the {len(wrong)} files called wrong (--files lists every file)"
+    print(f"\n{title}:\n{'file':24s} {'label':5s} {'p_dog':>6s} {'vote':5s} windows")
+    for row in rows:
+        mark = "  <- wrong" if row in wrong and args.files else ""
         print(f"{row['file']:24s} {row['label']:5s} {row['p_dog']:6.3f} {row['vote']:5s} {row['windows']:4d}{mark}")
     return 0
 
@@ -321,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, default=None, help="dataset folder")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument("--files", action="store_true", help="list every file (default: only those called wrong)")
     _add_runtime_option(p, default="keras")
     p.set_defaults(func=_evaluate)
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import textwrap
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ def fetch_data(
     except CatDogError:
         raise
     except Exception as err:  # requests, kagglehub and the OS each raise their own kinds when offline
-        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        reason = textwrap.shorten(str(err).splitlines()[0], 400, placeholder=" ...") if str(err) else "no reason given"
         raise CatDogError(_download_failed_message(handle, dest, f"{type(err).__name__}: {reason}")) from None
     found = [p.parent for p in source.rglob(SPLIT_FILE)]
     if not found:

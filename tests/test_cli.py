@@ -154,3 +154,13 @@ def test_fetch_data_verifies_the_folder_the_environment_names(real_data_dir, mon
     monkeypatch.setenv("CATDOG_DATA_DIR", str(real_data_dir))
     assert main(["fetch-data"]) == 0  # no download: the folder is there, so it is verified
     assert capsys.readouterr().out.strip() == f"dataset ready in {real_data_dir.resolve()}"
+
+
+def test_evaluate_lists_the_files_called_wrong_and_every_file_on_request(real_data_dir, capsys):
+    assert main(["evaluate", "--data-dir", str(real_data_dir), "--runtime", "litert"]) == 0
+    out = capsys.readouterr().out
+    wrong = [line for line in out.splitlines() if line.startswith(("cat_", "dog_"))]
+    assert f"the {len(wrong)} files called wrong (--files lists every file)" in out and 0 < len(wrong) < 20
+    assert main(["evaluate", "--data-dir", str(real_data_dir), "--runtime", "litert", "--files"]) == 0
+    every = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("cat_", "dog_"))]
+    assert len(every) == 97 and [line.removesuffix("  <- wrong") for line in every if "<- wrong" in line] == wrong

@@ -150,6 +150,21 @@ def test_fetch_data_offline_says_the_three_other_ways_in_one_line(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+def test_fetch_data_offline_keeps_the_whole_reason(tmp_path):
+    reason = (
+        "HTTPSConnectionPool(host='www.kaggle.com', port=443): Max retries exceeded with url: /api/v1/datasets/"
+        "view/mmoreaux/audio-cats-and-dogs (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection "
+        "object at 0x7f>: Failed to resolve 'www.kaggle.com' ([Errno -3] Temporary failure in name resolution)\"))"
+    )
+
+    def offline(handle):
+        raise ConnectionError(reason)
+
+    with pytest.raises(CatDogError) as err:
+        fetch_data(tmp_path / "data", download=offline)
+    assert f"(ConnectionError: {reason})" in str(err.value)
+
+
 def test_fetch_data_reports_an_unexpected_layout(tmp_path):
     (tmp_path / "cache").mkdir()
     with pytest.raises(CatDogError, match="train_test_split.csv"):

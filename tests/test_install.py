@@ -20,19 +20,26 @@ def wheel(tmp_path_factory) -> Path:
     source = out / "source"  # a copy, so that the build's own folders are not left in the tree
     skip = shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__", "test-artifacts", "runs", "data")
     shutil.copytree(ROOT, source, ignore=skip)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)],
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--verbose", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
+        text=True,
     )
     (built,) = out.glob("catdog_cnn-*.whl")
+    (out / "build.log").write_text(done.stdout + done.stderr)
     return built
+
+
+def test_the_wheel_builds_without_packaging_warnings(wheel):
+    log = (wheel.parent / "build.log").read_text()
+    assert "catdog_cnn/models/m5" in log and "would be ignored" not in log
 
 
 def test_the_wheel_carries_the_models_and_checksums(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for model in ("m5", "original"):
-        for part in ("model.keras", "model.tflite", "config.json", "metrics.json"):
+        for part in ("model.keras", "model.tflite", "config.json", "metrics.json", "manifest.json"):
             assert f"catdog_cnn/models/{model}/{part}" in names
     assert "catdog_cnn/SHA256SUMS.cats_dogs" in names
     assert not any(name.startswith(("tests/", "notebooks/", "benchmarks/")) for name in names)

@@ -144,6 +144,7 @@ def test_the_keras_port_computes_what_the_numpy_reference_computes(soundnet_weig
     assert numpy_out["conv5"].shape[1:] == (3, 256) and numpy_out["conv7"].shape[1:] == (2, 1024)  # 1 s at 22.05 kHz
 
 
+@pytest.mark.weights
 def test_a_probe_tells_tones_from_noise(soundnet_weights, synthetic_clips):
     from catdog_cnn.generator import WindowSampler
 
@@ -175,6 +176,7 @@ def test_birdnet_without_its_model_names_the_command_that_fetches_it(tmp_path):
     assert fetch.WEIGHTS["birdnet"].licence == "CC BY-NC-SA 4.0"  # said wherever it is used
 
 
+@pytest.mark.weights
 def test_the_birdnet_embedding_of_3_s_windows():
     from catdog_cnn.birdnet import BirdNetEmbedding
 
@@ -187,6 +189,7 @@ def test_the_birdnet_embedding_of_3_s_windows():
     np.testing.assert_allclose(e(x[:1]), out[:1], rtol=1e-4, atol=1e-5)  # a batch of one: the same numbers
 
 
+@pytest.mark.weights
 def test_fine_tuning_trains_the_last_blocks_and_the_head_only(soundnet_weights, synthetic_clips):
     from catdog_cnn.data import Split
 

@@ -1,4 +1,4 @@
-"""The root conftest's promise: a skipped real-data or browser test is listed at the end, and fails CI."""
+"""The root conftest's promise: every skipped test is listed at the end; a real-data, browser or weights one fails CI."""
 
 from pathlib import Path
 
@@ -16,13 +16,16 @@ def test_in_a_browser():
 
 def test_plain():
     pass
+
+def test_elsewhere():
+    pytest.skip("not on this system")
 """
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeconftest(ROOT_CONFTEST.read_text())
-    pytester.makeini("[pytest]\nmarkers =\n    browser: drives JupyterLab\n    realdata: needs the data\n")
+    pytester.makeini("[pytest]\nmarkers =\n    browser: drives JupyterLab\n    realdata: needs the data\n    weights: w\n")
     pytester.makepyfile(test_skipping=SKIPPING)
     return pytester
 
@@ -30,9 +33,13 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_a_skipped_browser_test_is_listed_at_the_end(project, monkeypatch):
     monkeypatch.delenv("CI", raising=False)
     result = project.runpytest_subprocess()
-    result.assert_outcomes(passed=1, skipped=1)
+    result.assert_outcomes(passed=1, skipped=2)
     result.stdout.fnmatch_lines(
-        ["*real-data and browser tests NOT RUN*", "SKIPPED *test_in_a_browser: no chromium here"]
+        [
+            "*tests NOT RUN*",
+            "SKIPPED (real data, browser or weights) *test_in_a_browser: no chromium here",
+            "SKIPPED *test_elsewhere: not on this system",
+        ]
     )
     assert result.ret == 0
 
@@ -40,6 +47,6 @@ def test_a_skipped_browser_test_is_listed_at_the_end(project, monkeypatch):
 def test_a_skipped_browser_test_fails_ci(project, monkeypatch):
     monkeypatch.setenv("CI", "true")
     result = project.runpytest_subprocess()
-    result.assert_outcomes(passed=1, skipped=1)
+    result.assert_outcomes(passed=1, skipped=2)
     result.stdout.fnmatch_lines(["CI must run these tests: the run fails."])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
