@@ -47,7 +47,8 @@ def main() -> None:
     changed = [r for r in rows if r["label_with_rule"] != r["label_without"]]
     moved = [r for r in rows if r["p_dog_with_rule"] != r["p_dog_without"]]
     lines = [
-        f"| official test files, {args.model.name} | with the rule ({MIN_SOUND_SECONDS:g} s above {SILENCE_DBFS:g} dBFS) |",
+        f"| official test files, {args.model.name} | with the rule "
+        f"({MIN_SOUND_SECONDS:g} s above {SILENCE_DBFS:g} dBFS) |",
         "|---|---|",
         f"| files | {len(rows)} |",
         f"| windows | {sum(r['windows'] for r in rows)} |",

@@ -57,18 +57,18 @@ def _logit_function(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
     return lambda x: tf.squeeze(tf.matmul(pooled(x, training=False), w), axis=1) + bias
 
 
-def _batches(x: np.ndarray):
-    """``x`` in batches of :data:`_BATCH` windows, the last padded with silence (one shape: one trace)."""
-    for i in range(0, len(x), _BATCH):
-        batch = x[i : i + _BATCH]
-        yield len(batch), np.pad(batch, ((0, _BATCH - len(batch)), (0, 0), (0, 0)))
+def _batches(x: np.ndarray, size: int = _BATCH):
+    """``x`` in batches of ``size`` windows, the last padded with silence (one shape: one trace)."""
+    for i in range(0, len(x), size):
+        batch = x[i : i + size]
+        yield len(batch), np.pad(batch, ((0, size - len(batch)), (0, 0), (0, 0)))
 
 
-def logits(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """The logit of every window of ``x`` (n, segment, 1) or (n, segment), in batches."""
+def logits(model: keras.Model, x: np.ndarray, *, batch_size: int = _BATCH) -> np.ndarray:
+    """The logit of every window of ``x`` (n, segment, 1) or (n, segment), in batches of ``batch_size``."""
     f = _logit_function(model)
     x = np.asarray(x, np.float32).reshape(len(x), -1, 1)
-    return np.concatenate([f(tf.constant(batch)).numpy()[:n] for n, batch in _batches(x)])
+    return np.concatenate([f(tf.constant(batch)).numpy()[:n] for n, batch in _batches(x, batch_size)])
 
 
 def per_slice(values: np.ndarray, slice_size: int = SLICE) -> np.ndarray:
@@ -83,13 +83,22 @@ def _toward_prediction(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return np.where(logits(model, x) >= 0, 1.0, -1.0)[:, None]
 
 
-def dog_evidence(model: keras.Model, x: np.ndarray, slice_size: int = SLICE) -> np.ndarray:
+def dog_evidence(
+    model: keras.Model,
+    x: np.ndarray,
+    slice_size: int = SLICE,
+    *,
+    peeled: keras.Model | None = None,
+    batch_size: int = _BATCH,
+) -> np.ndarray:
     """Evidence for dog (n, slices) from the class-activation map, each step spread over its share of the window.
 
     A window's slices add up to its logit minus the sigmoid unit's bias (for an average-pooled model).
+    ``peeled`` (:func:`~catdog_cnn.peel.feature_model` or :func:`~catdog_cnn.peel.activation_model`) saves
+    building it on each call; ``batch_size`` windows go through the network at a time.
     """
     x = np.asarray(x, np.float32).reshape(len(x), -1, 1)
-    cam = np.concatenate([class_activation(model, batch)[:n] for n, batch in _batches(x)])
+    cam = np.concatenate([class_activation(model, b, peeled=peeled)[:n] for n, b in _batches(x, batch_size)])
     at = (np.arange(x.shape[1]) * cam.shape[1]) // x.shape[1]  # the step each sample falls in
     return per_slice(cam[:, at] / x.shape[1], slice_size)
 
@@ -136,20 +145,23 @@ def smoothgrad_relevance(
     return per_slice((grad / samples * x)[..., 0], slice_size) * _toward_prediction(model, x)
 
 
-def occlusion_relevance(model: keras.Model, x: np.ndarray, slice_size: int = SLICE) -> np.ndarray:
+def occlusion_relevance(
+    model: keras.Model, x: np.ndarray, slice_size: int = SLICE, *, batch_size: int = _BATCH
+) -> np.ndarray:
     """Relevance (n, slices): how far the logit moves away from the predicted class when one slice is silenced."""
     x = np.asarray(x, np.float32).reshape(len(x), -1)
     if len(x) > _CHUNK:
         return np.concatenate(
-            [occlusion_relevance(model, x[i : i + _CHUNK], slice_size) for i in range(0, len(x), _CHUNK)]
-        )
+            [occlusion_relevance(model, x[i : i + _CHUNK], slice_size, batch_size=batch_size)
+             for i in range(0, len(x), _CHUNK)]
+        )  # fmt: skip
     n, length = x.shape
     k = length // slice_size
-    base = logits(model, x)
+    base = logits(model, x, batch_size=batch_size)
     occluded = np.repeat(x, k, axis=0).reshape(n, k, length)
     for j in range(k):
         occluded[:, j, j * slice_size : (j + 1) * slice_size] = 0
-    moved = base[:, None] - logits(model, occluded.reshape(n * k, length)).reshape(n, k)
+    moved = base[:, None] - logits(model, occluded.reshape(n * k, length), batch_size=batch_size).reshape(n, k)
     return moved * np.where(base >= 0, 1.0, -1.0)[:, None]
 
 
@@ -204,6 +216,9 @@ def deletion_area(curves: np.ndarray) -> float:
     return float(np.mean(np.trapezoid(curves, dx=1 / (curves.shape[1] - 1), axis=1)))
 
 
-def most_decisive_slice(model: keras.Model, window: np.ndarray, slice_size: int = SLICE) -> int:
+def most_decisive_slice(
+    model: keras.Model, window: np.ndarray, slice_size: int = SLICE, *, batch_size: int = _BATCH
+) -> int:
     """Index of the 50-ms slice whose silencing moves one window's decision most (occlusion)."""
-    return int(np.argmax(occlusion_relevance(model, np.asarray(window)[None], slice_size)[0]))
+    relevance = occlusion_relevance(model, np.asarray(window)[None], slice_size, batch_size=batch_size)
+    return int(np.argmax(relevance[0]))

@@ -288,11 +288,14 @@ def _first_line(err: BaseException) -> str:
     return str(reason)
 
 
-def load_audio(source: Source, *, sample_rate: int = SAMPLE_RATE, name: str | None = None) -> np.ndarray:
-    """Decode a whole recording to mono float32 in [-1, 1] at ``sample_rate``.
+def load_audio(
+    source: Source, *, sample_rate: int = SAMPLE_RATE, name: str | None = None, max_seconds: float | None = None
+) -> np.ndarray:
+    """Decode a recording to mono float32 in [-1, 1] at ``sample_rate``: all of it, or its first ``max_seconds``.
 
     Any format :class:`AudioReader` reads; several channels are averaged and
-    the rate converted with soxr.
+    the rate converted with soxr. Reading stops once ``max_seconds`` are in, so
+    memory is bounded by it whatever the length of the file.
 
     Returns
     -------
@@ -306,8 +309,14 @@ def load_audio(source: Source, *, sample_rate: int = SAMPLE_RATE, name: str | No
     """
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
+    limit = None if max_seconds is None else round(max_seconds * sample_rate)
+    parts, total = [], 0
     with AudioReader(source, name=name) as reader:
-        parts = list(reader.blocks(sample_rate=sample_rate))
+        for block in reader.blocks(sample_rate=sample_rate):
+            parts.append(block if limit is None else block[: limit - total])
+            total += len(parts[-1])
+            if limit is not None and total >= limit:
+                break
     audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     if audio.size == 0:
         raise CatDogError(f"{name or source}: the file holds no audio samples.")

@@ -41,6 +41,7 @@ __all__ = [
     "MAX_SAMPLE_MAGNITUDE",
     "PIPE_WAIT_SECONDS",
     "LONG_INPUT_SECONDS",
+    "EXPLORER_MAX_SECONDS",
     "DATA_ENV",
     "DATASET_HANDLE",
     "PROJECT_ROOT",
@@ -78,6 +79,7 @@ DECODE_BLOCK_SECONDS = 30.0  # predict: seconds of audio decoded at a time, so m
 DECODE_BLOCK_SAMPLES = 1 << 21  # predict: at most this many samples (all channels) decoded at a time, whatever the rate
 MAX_SAMPLE_MAGNITUDE = 1000.0  # samples beyond 60 dB over full scale are no recording: the file is refused
 PIPE_WAIT_SECONDS = 5.0  # a named pipe or device given as a file must send its first bytes within this
+EXPLORER_MAX_SECONDS = 600.0  # the explorer reads at most this much of a user's recording (its windows stay in memory)
 LONG_INPUT_SECONDS = 60.0  # predict: inputs longer than this show a progress bar
 ATTRIBUTION_SLICE_SECONDS = 0.05  # attribution: evidence is compared over slices of 50 ms (800 samples)
 SMOOTHGRAD_SAMPLES = 16  # SmoothGrad: noisy copies of a window whose gradients are averaged

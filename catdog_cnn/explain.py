@@ -39,13 +39,13 @@ from .config import (  # noqa: E402
 from .hear import ASCENT_STEPS, wants_to_hear  # noqa: E402
 from .inputs import printable  # noqa: E402
 from .manifest import write_atomic  # noqa: E402
-from .peel import Decision, activations, decision, feature_layer, layer_title  # noqa: E402
+from .peel import Decision, activations, decision, feature_layer, feature_model, layer_title  # noqa: E402
 from .predict import predict_recording, run_options, spooled  # noqa: E402
 from .runs import load_run, predictor  # noqa: E402
 
 __all__ = ["Explanation", "explain_recording", "report_html", "write_report", "check_output"]
 
-EXPLAIN_BATCH = 64  # windows per Keras call while explaining: keeps the activations of a batch small
+EXPLAIN_BATCH = 32  # windows per Keras call while explaining: keeps the activations of a batch small
 
 
 @dataclass
@@ -86,12 +86,13 @@ class _Evidence:
     dog and for cat, so that no more than a batch of windows is ever held."""
 
     def __init__(self, model: Any) -> None:
-        self.model = model
+        self.model, self.features = model, feature_model(model)  # built once: a model per call would pile up
         self.rows: dict[int, np.ndarray] = {}
         self.best: dict[float, tuple[float, int, np.ndarray]] = {}  # toward -> (score, index, window)
 
     def __call__(self, indices: np.ndarray, windows: np.ndarray) -> None:
-        evidence = attribution.dog_evidence(self.model, windows[:, :, None])
+        evidence = attribution.dog_evidence(self.model, windows[:, :, None], peeled=self.features,
+                                            batch_size=EXPLAIN_BATCH)  # fmt: skip
         for i, row, window in zip(indices, evidence, windows, strict=True):
             self.rows[int(i)] = row
             for toward in (1.0, -1.0):  # ties go to the earlier window, as argmax would
@@ -176,7 +177,7 @@ def explain_recording(
         say(f"finding what {len(deciders)} deciding component(s) want to hear ({steps} steps each)")
     heard = {i: wants_to_hear(model, layer=feature_layer(model), unit=i, steps=steps) for i in deciders if steps > 0}
     layers = {name: a[0] for name, a in acts.items() if name.startswith("relu_")}
-    decisive_slice = attribution.most_decisive_slice(model, window)
+    decisive_slice = attribution.most_decisive_slice(model, window, batch_size=EXPLAIN_BATCH)
     say("reading the recording again for its waveform and the excerpt to play")
     envelope, excerpt, start = _second_pass(source, decisive)
     return Explanation(

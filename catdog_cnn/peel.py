@@ -22,6 +22,7 @@ __all__ = [
     "peelable_layers",
     "layer_title",
     "activation_model",
+    "feature_model",
     "activations",
     "Decision",
     "sigmoid_unit",
@@ -59,6 +60,12 @@ def activation_model(model: keras.Model) -> keras.Model:
     """A model with the same input that returns a dict ``{layer name: output}`` for every peelable layer."""
     outputs = {name: model.get_layer(name).output for name in peelable_layers(model)}
     return keras.Model(model.inputs, outputs, name=f"{model.name}_peeled")
+
+
+def feature_model(model: keras.Model) -> keras.Model:
+    """A model with the same input that returns ``{feature layer: output}``: all :func:`class_activation` needs."""
+    name = feature_layer(model)
+    return keras.Model(model.inputs, {name: model.get_layer(name).output}, name=f"{model.name}_features")
 
 
 def activations(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None = None) -> dict[str, np.ndarray]:

@@ -208,8 +208,8 @@ def run_folder(path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     if not path.exists():
-        raise CatDogError(f"{path}: no such run folder or model file; give --model a folder that `catdog-cnn "
-                          "train` wrote, or leave it out for the default model.")  # fmt: skip
+        raise CatDogError(f"{path}: no such run folder or model file; name a folder that `catdog-cnn train` "
+                          "wrote, or none for the default model.")  # fmt: skip
     return path if path.is_dir() else path.parent
 
 

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from ._keras import keras
 from .attribution import SLICE
 from .audio import load_audio, wav_bytes  # wav_bytes re-exported: the explorer's player plays it
-from .config import SAMPLE_RATE, CatDogError
+from .config import EXPLORER_MAX_SECONDS, SAMPLE_RATE, CatDogError
 from .data import LABELS
 from .hear import wants_to_hear
 from .peel import (
@@ -186,12 +186,14 @@ class LayerExplorer:
         """Explore the 1-s windows of a recording of the user's own (any format ``predict`` reads)."""
         name = name or str(source)
         try:
-            audio = load_audio(source if isinstance(source, io.BytesIO) else Path(source).expanduser(), name=name)
+            audio = load_audio(source if isinstance(source, io.BytesIO) else Path(source).expanduser(), name=name,
+                               max_seconds=EXPLORER_MAX_SECONDS)  # fmt: skip
             windows = recording_windows(audio, Path(name).name, normalization=self._normalization())
         except CatDogError as err:
             self._say(str(err))
             return
-        self._say("")
+        cut = len(audio) >= EXPLORER_MAX_SECONDS * SAMPLE_RATE
+        self._say(f"showing the first {EXPLORER_MAX_SECONDS / 60:g} minutes of the recording" if cut else "")
         self.set_windows(windows)
 
     def _uploaded(self) -> None:

@@ -156,3 +156,16 @@ def test_a_file_without_read_permission_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr("catdog_cnn.audio.os.access", lambda path, mode: False)  # as chmod 000 would, even for root
     with pytest.raises(CatDogError, match="cannot read it \\(permission denied\\)"):
         AudioReader(tmp_path / "locked.wav")
+
+
+def test_load_audio_stops_after_max_seconds(tmp_path):
+    import soundfile as sf
+
+    from catdog_cnn.audio import load_audio
+
+    x = np.sin(np.arange(44_100 * 4) / 10).astype(np.float32)
+    sf.write(tmp_path / "x.flac", x, 44_100)
+    first = load_audio(tmp_path / "x.flac", max_seconds=1.5)
+    whole = load_audio(tmp_path / "x.flac")
+    assert len(first) == 24_000 and len(whole) == 64_000
+    np.testing.assert_array_equal(first, whole[:24_000])

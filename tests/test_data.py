@@ -153,7 +153,7 @@ def test_fetch_data_offline_says_the_three_other_ways_in_one_line(tmp_path):
 def test_fetch_data_offline_keeps_the_whole_reason(tmp_path):
     reason = (
         "HTTPSConnectionPool(host='www.kaggle.com', port=443): Max retries exceeded with url: /api/v1/datasets/"
-        "view/mmoreaux/audio-cats-and-dogs (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection "
+        'view/mmoreaux/audio-cats-and-dogs (Caused by NameResolutionError("<urllib3.connection.HTTPSConnection '
         "object at 0x7f>: Failed to resolve 'www.kaggle.com' ([Errno -3] Temporary failure in name resolution)\"))"
     )
 

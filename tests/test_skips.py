@@ -1,4 +1,4 @@
-"""The root conftest's promise: every skipped test is listed at the end; a real-data, browser or weights one fails CI."""
+"""The root conftest's promise: every skip is listed at the end; a real-data, browser or weights one fails CI."""
 
 from pathlib import Path
 
@@ -25,7 +25,8 @@ def test_elsewhere():
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeconftest(ROOT_CONFTEST.read_text())
-    pytester.makeini("[pytest]\nmarkers =\n    browser: drives JupyterLab\n    realdata: needs the data\n    weights: w\n")
+    markers = ["browser: drives JupyterLab", "realdata: needs the data", "weights: needs weights"]
+    pytester.makeini("[pytest]\nmarkers =\n" + "".join(f"    {m}\n" for m in markers))
     pytester.makepyfile(test_skipping=SKIPPING)
     return pytester
 

@@ -82,7 +82,7 @@ def test_switching_the_model_rebuilds_the_views_for_its_shape(committed_explorer
     assert "model: <b>original</b>" in e.info.value and bytes(e.image.value[:4]) == b"\x89PNG"
     e.model_path.value = "/no/such/run"
     e.load_model(e.model_path.value)
-    assert "no such model file" in e.message.value and e.name == "original"  # a bad folder changes nothing
+    assert "no such run folder or model file" in e.message.value and e.name == "original"  # a bad folder changes nothing
 
 
 def test_the_most_decisive_50_ms_is_the_slice_occlusion_finds(committed_explorer):
@@ -122,3 +122,14 @@ def test_the_hear_button_plays_what_the_unit_wants_to_hear(committed_explorer, m
     e.layer.value, e.filter.value = 3, 2  # block 1 · ReLU, filter 3
     e.hear_button.click()
     assert e.wanted.value[:4] == b"RIFF" and "filter 3 of block 1 · ReLU" in e.message.value
+
+
+def test_a_long_recording_is_explored_from_its_first_minutes(committed_explorer, tmp_path, rng, monkeypatch):
+    import soundfile as sf
+
+    from catdog_cnn import widgets
+
+    monkeypatch.setattr(widgets, "EXPLORER_MAX_SECONDS", 2.0)
+    sf.write(tmp_path / "long.wav", (0.2 * rng.standard_normal(5 * 16_000)).astype("float32"), 16_000)
+    committed_explorer.load_recording(str(tmp_path / "long.wav"))
+    assert committed_explorer.sample.max == 1 and "first 0.0333333 minutes" in committed_explorer.message.value
