@@ -114,13 +114,16 @@ def run(
 def _write_run(out: Path, model: keras.Model, config: TrainConfig, history: dict, metrics: dict) -> None:
     """The run's files, each written to a temporary name and renamed into place, the manifest last."""
     staged = out / f".{KERAS_FILE}.{os.getpid()}.part.keras"  # Keras wants the suffix
-    model.save(staged)
-    (out / LITERT_FILE).unlink(missing_ok=True)  # the twin of the previous model: stale from here on
-    os.replace(staged, out / KERAS_FILE)
-    full = {**config_to_dict(config), "architecture": model_config(config.model.preset, **config.model.options)}
-    write_atomic(out / CONFIG_FILE, json.dumps(full, indent=2))
-    write_atomic(out / "history.json", json.dumps(history, indent=2))
-    write_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
+    try:
+        model.save(staged)
+        (out / LITERT_FILE).unlink(missing_ok=True)  # the twin of the previous model: stale from here on
+        full = {**config_to_dict(config), "architecture": model_config(config.model.preset, **config.model.options)}
+        write_atomic(out / CONFIG_FILE, json.dumps(full, indent=2))  # before the model it describes
+        write_atomic(out / "history.json", json.dumps(history, indent=2))
+        write_atomic(out / "metrics.json", json.dumps(metrics, indent=2))
+        os.replace(staged, out / KERAS_FILE)
+    finally:
+        staged.unlink(missing_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)  # the old run's records, which no longer hold
     record(out, [KERAS_FILE, CONFIG_FILE])
 

@@ -183,3 +183,13 @@ def test_recording_overview_draws_any_length_on_one_time_axis(samples, rng):
     assert strip.get_xlim()[1] == pytest.approx(max(samples / 16_000, windows))
     bars = prob.patches
     assert bars[0].get_facecolor()[:3] == pytest.approx(matplotlib.colors.to_rgb(plots.CLASS_COLORS[1]))
+
+
+def test_recording_overview_of_hours_draws_a_few_artists(rng):
+    windows = 7200  # two hours
+    p = rng.uniform(0, 1, windows)
+    segments = [None if i % 50 == 0 else float(v) for i, v in enumerate(p)]
+    fig = plots.recording_overview(rng.uniform(0, 1, 720_000), segments, np.zeros((windows, 20)), sample_rate=100)
+    prob = fig.axes[1]
+    assert len(prob.patches) == 0 and len(prob.collections) == 3  # dog, cat and silent, each one outline
+    assert prob.get_xlim()[1] == pytest.approx(7200)

@@ -10,6 +10,7 @@ from ..config import SAMPLE_RATE
 from ._base import CLASS_COLORS, EVIDENCE_CMAP
 
 _MAX_POINTS = 20_000  # a long waveform is drawn from the peaks of this many stretches
+_MAX_BARS = 300  # p(dog) of at most this many windows is drawn as bars; more as filled steps
 
 
 def recording_overview(
@@ -50,7 +51,13 @@ def recording_overview(
     p = np.array([np.nan if v is None else v for v in segments], dtype=float)
     colors = [CLASS_COLORS[int(v > 0.5)] if np.isfinite(v) else "0.88" for v in p]
     heights = np.where(np.isfinite(p), p, 1.0)  # a silent window: a full grey bar
-    prob.bar(starts, heights, width=window_seconds, align="edge", color=colors, edgecolor="white")
+    if len(p) <= _MAX_BARS:
+        prob.bar(starts, heights, width=window_seconds, align="edge", color=colors, edgecolor="white")
+    else:  # a bar per window would be thousands of artists: one filled step outline per class instead
+        edges = np.append(starts, len(p) * window_seconds)
+        for where, color in ((p > 0.5, CLASS_COLORS[1]), (p <= 0.5, CLASS_COLORS[0]), (~np.isfinite(p), "0.88")):
+            fill = np.append(np.where(where, heights, 0.0), 0.0)
+            prob.fill_between(edges, 0, fill, step="post", color=color, lw=0)
     prob.axhline(0.5, color="0.4", lw=0.7, ls="--")
     prob.set_ylim(0, 1)
     prob.set_ylabel("p(dog)")
