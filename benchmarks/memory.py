@@ -3,7 +3,8 @@
 Generates, in a temporary folder: a 2-hour 16-kHz WAV of quiet noise with a short tone every 10 s, a
 12-hour FLAC of the same kind (mostly silence, so the file is small), and an 80-KB WAV that declares a
 rate of 1 Hz (22 hours at 16 kHz). Each command runs in its own process; its peak resident memory (the
-child's ``ru_maxrss``) and wall time are measured. Standard input is fed from the file through a pipe.
+child's ``ru_maxrss``) and wall time are measured. Standard input is fed from the file through a pipe. For
+reference, the peak of a process that only imports TensorFlow, which `explain` needs, is measured too.
 
 Usage: python benchmarks/memory.py [--out benchmarks/results/memory.json] [--hours 2 12]
 """
@@ -78,6 +79,8 @@ def main() -> None:
             ("explain FILE", flac, ["explain", str(flac), "--out", str(report)], None),
             ("predict FILE", slow, ["predict", str(slow)], None),
         ]
+        baseline = measure([sys.executable, "-c", "import tensorflow"])
+        print(f"importing TensorFlow alone: peak {baseline['peak_mb']:.0f} MB", flush=True)
         for name, file, command, stdin in cases:
             result = measure(cli + command, stdin)
             row = {"command": name, "recording": files[file], "file_mb": file.stat().st_size / 1e6, **result}
@@ -88,7 +91,7 @@ def main() -> None:
     lines += [f"| `{r['command']}` | {r['recording']} | {r['file_mb']:.1f} | {r['peak_mb']:.0f} | {r['seconds']:.0f} |"
               for r in rows]  # fmt: skip
     table = "\n".join(lines)
-    out = {"rows": rows, "table": table, "cpus": os.cpu_count()}
+    out = {"rows": rows, "table": table, "tensorflow_import_peak_mb": baseline["peak_mb"], "cpus": os.cpu_count()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(table)

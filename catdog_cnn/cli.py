@@ -356,10 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "explain",
         help="write one HTML page that shows why the model answers as it does for a recording",
-        description="One self-contained HTML page: the waveform with p(dog) per second and the evidence per "
-        "50 ms, the most decisive second through every block, the pooled components with their weights, and "
-        "audio players (the recording, its decisive second, what the deciding components want to hear). "
-        "Reads every format `predict` reads.",
+        description="One self-contained HTML page: the waveform with p(dog) per second and the evidence over "
+        "time (class activation), the most decisive second through every block, the pooled components with "
+        "their weights, and audio players (the recording, its decisive second, what the deciding components want "
+        "to hear). Reads every format `predict` reads.",
     )
     p.add_argument("input", metavar="INPUT", help="an audio file, or - for audio on standard input")
     p.add_argument(

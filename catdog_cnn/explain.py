@@ -1,6 +1,6 @@
 """One self-contained HTML page that explains the model's answer for any recording (``catdog-cnn explain``).
 
-The page holds the recording's waveform with p(dog) per second and the evidence per 50 ms, the most
+The page holds the recording's waveform with p(dog) per second and the evidence over time, the most
 decisive second through every block of the network, the pooled components with their weights, and audio
 players: the recording, its decisive second, and what the components that decided want to hear. Images
 and sounds are embedded, so the page can be mailed or opened anywhere.
@@ -39,7 +39,15 @@ from .config import (  # noqa: E402
 from .hear import ASCENT_STEPS, wants_to_hear  # noqa: E402
 from .inputs import printable  # noqa: E402
 from .manifest import write_atomic  # noqa: E402
-from .peel import Decision, activations, decision, feature_layer, feature_model, layer_title  # noqa: E402
+from .peel import (  # noqa: E402
+    Decision,
+    activations,
+    class_activation,
+    decision,
+    feature_layer,
+    feature_model,
+    layer_title,
+)
 from .predict import predict_recording, run_options, spooled  # noqa: E402
 from .runs import load_run, predictor  # noqa: E402
 
@@ -55,11 +63,12 @@ class Explanation:
     ``result`` is what ``predict`` returns; ``envelope`` the recording's peak amplitude per
     :data:`ENVELOPE_SECONDS`; ``excerpt`` the stretch of audio the report plays (at most
     :data:`~catdog_cnn.config.EXPLAIN_AUDIO_SECONDS`, around the decisive second), starting at
-    ``excerpt_start`` seconds; ``evidence`` (n, slices) the evidence for dog per 50 ms (NaN for silent
+    ``excerpt_start`` seconds; ``evidence`` (n, slices) the evidence for dog per 50-ms slice (NaN for silent
     windows); ``decisive`` the index of the window that speaks most clearly for the answer, ``window`` that
     window as the model saw it and ``decisive_slice`` its most decisive 50 ms; ``layers`` its activations of
     every ReLU layer; ``terms`` its decision terms; ``deciders`` the components that pushed hardest for the
-    answer, and ``sounds`` what each of them wants to hear.
+    answer, and ``sounds`` what each of them wants to hear. ``resolution_seconds`` is how far apart the
+    evidence's own values are: one per step of the last feature map (about 1/3 s for m5), spread over the slices.
     """
 
     name: str
@@ -76,6 +85,7 @@ class Explanation:
     terms: Decision | None
     deciders: list[int]
     sounds: dict[int, np.ndarray]
+    resolution_seconds: float | None = None
 
 
 ENVELOPE_SECONDS = 0.01  # the report's waveform is drawn from the peak of every 10 ms
@@ -180,9 +190,10 @@ def explain_recording(
     decisive_slice = attribution.most_decisive_slice(model, window, batch_size=EXPLAIN_BATCH)
     say("reading the recording again for its waveform and the excerpt to play")
     envelope, excerpt, start = _second_pass(source, decisive)
+    resolution = 1 / class_activation(model, window[None, :, None], peeled=evidence.features).shape[1]
     return Explanation(
         str(source), str(model_dir), result, envelope, excerpt, start, table, decisive, window, decisive_slice,
-        layers, terms, deciders, heard,
+        layers, terms, deciders, heard, resolution,
     )  # fmt: skip
 
 
@@ -251,11 +262,12 @@ PAGE = (
 
 def _overview_section(e: Explanation) -> list[str]:
     overview = plots.recording_overview(e.envelope, e.result["segments"], e.evidence, highlight=e.decisive,
-                                        sample_rate=round(1 / ENVELOPE_SECONDS))  # fmt: skip
+                                        sample_rate=round(1 / ENVELOPE_SECONDS),
+                                        resolution_seconds=e.resolution_seconds)  # fmt: skip
     end = e.excerpt_start + len(e.excerpt) / SAMPLE_RATE
     return [
         "<h2>Where the evidence sits</h2>",
-        f'<img alt="waveform, p(dog) per second and evidence per 50 ms" src="{_png(overview)}">',
+        f'<img alt="waveform, p(dog) per second and the evidence over time" src="{_png(overview)}">',
         _player(f"the recording, {e.excerpt_start:.0f} s to {end:.0f} s", e.excerpt),
     ]
 

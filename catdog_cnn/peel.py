@@ -23,6 +23,8 @@ __all__ = [
     "layer_title",
     "activation_model",
     "feature_model",
+    "receptive_fields",
+    "gradient_span",
     "activations",
     "Decision",
     "sigmoid_unit",
@@ -60,6 +62,63 @@ def activation_model(model: keras.Model) -> keras.Model:
     """A model with the same input that returns a dict ``{layer name: output}`` for every peelable layer."""
     outputs = {name: model.get_layer(name).output for name in peelable_layers(model)}
     return keras.Model(model.inputs, outputs, name=f"{model.name}_peeled")
+
+
+def _window(layer: keras.layers.Layer) -> tuple[int, int, int]:
+    """(size, stride, dilation) of a layer that slides over time; (1, 1, 1) for one that works step by step."""
+    size = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+    if size is None:
+        return 1, 1, 1
+    stride = getattr(layer, "strides", None) or size
+    dilation = getattr(layer, "dilation_rate", 1)
+    first = lambda v: int(v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
+    return first(size), first(stride), first(dilation)
+
+
+def receptive_fields(model: keras.Model) -> dict[str, tuple[int, int]]:
+    """How many input samples each output step of every peelable layer sees, and how far apart its steps are.
+
+    Computed from the layers' kernel sizes, strides and dilations: a layer of size k and stride s over steps
+    ``jump`` samples apart widens the field by (k - 1) x dilation x ``jump`` and multiplies ``jump`` by s.
+
+    Returns
+    -------
+    dict
+        Layer name to ``(field, jump)`` in samples; after global pooling (``gap``, ``dense``) both are the
+        window's length.
+    """
+    field, jump, out = 1, 1, {}
+    length = int(model.input_shape[1])
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout)):
+            continue
+        if isinstance(layer, (keras.layers.GlobalAveragePooling1D, keras.layers.GlobalMaxPooling1D)):
+            field, jump = length, length
+        else:
+            size, stride, dilation = _window(layer)
+            field, jump = field + (size - 1) * dilation * jump, jump * stride
+        out[layer.name] = (field, jump)
+    return out
+
+
+def gradient_span(model: keras.Model, layer: str, x: np.ndarray, *, step: int | None = None) -> tuple[int, int]:
+    """The first and last sample of window ``x`` (shape (segment,)) on which one output step of ``layer`` depends,
+    found by experiment: where the gradient of that step's outputs (summed over filters) is not zero.
+
+    ``step`` defaults to the middle step. The span can be narrower than the receptive field (a ReLU that is
+    off, or a max pool, passes no gradient), never wider.
+    """
+    from ._keras import tf
+
+    sub = keras.Model(model.inputs, model.get_layer(layer).output)
+    window = tf.constant(np.asarray(x, np.float32).reshape(1, -1, 1))
+    with tf.GradientTape() as tape:
+        tape.watch(window)
+        out = sub(window, training=False)
+        at = out.shape[1] // 2 if step is None else step
+        total = tf.reduce_sum(out[0, at])
+    nonzero = np.flatnonzero(tape.gradient(total, window).numpy()[0, :, 0])
+    return int(nonzero[0]), int(nonzero[-1])
 
 
 def feature_model(model: keras.Model) -> keras.Model:

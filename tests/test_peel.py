@@ -161,3 +161,31 @@ def test_best_correlations_finds_each_units_counterpart_in_a_larger_network(rng)
     assert best[0] == 6 and best[2] == 5  # found wherever they sit
     np.testing.assert_allclose(r[[0, 2]], 1.0, atol=1e-9)
     assert r[1] < 0.5  # component 1 has no counterpart
+
+
+def test_receptive_fields_match_the_gradient_of_a_linear_stack():
+    from catdog_cnn._keras import keras
+
+    layers = keras.layers
+    inputs = keras.Input((200, 1))
+    x = layers.Conv1D(2, 5, strides=2, name="conv_1")(inputs)
+    x = layers.AveragePooling1D(3, name="pool_1")(x)
+    x = layers.Conv1D(2, 4, strides=1, dilation_rate=2, name="conv_2")(x)
+    model = keras.Model(inputs, x)
+    fields = peel.receptive_fields(model)
+    assert fields == {"conv_1": (5, 2), "pool_1": (9, 6), "conv_2": (45, 6)}
+    x = np.random.default_rng(0).uniform(-1, 1, 200)
+    first, last = peel.gradient_span(model, "conv_2", x, step=4)
+    assert (first, last - first + 1) == (4 * 6, 45)  # step t starts at t * jump and spans the field
+
+
+def test_receptive_fields_of_m5_bound_what_a_step_depends_on():
+    from catdog_cnn.config import MODELS_DIR
+    from catdog_cnn.runs import load_run
+
+    m5 = load_run(MODELS_DIR / "m5")[0]
+    field, jump = peel.receptive_fields(m5)["relu_5"]
+    assert (field, jump) == (3820, 1024)
+    x = np.random.default_rng(0).uniform(-1, 1, 16_000)
+    first, last = peel.gradient_span(m5, "relu_5", x, step=6)  # "same" padding: fields are centred
+    assert 0.9 * field < last - first + 1 <= field  # nothing outside the field reaches the step, most of it does

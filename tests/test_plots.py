@@ -193,3 +193,20 @@ def test_recording_overview_of_hours_draws_a_few_artists(rng):
     prob = fig.axes[1]
     assert len(prob.patches) == 0 and len(prob.collections) == 3  # dog, cat and silent, each one outline
     assert prob.get_xlim()[1] == pytest.approx(7200)
+
+
+def test_receptive_fields_draws_a_bar_per_layer_in_milliseconds():
+    fields = {"relu_1": (80, 4), "relu_2": (124, 16), "gap": (16_000, 16_000)}
+    ax = plots.receptive_fields(fields, {"relu_1": 80, "relu_2": 120})
+    assert [round(b.get_width(), 3) for b in ax.patches] == [5.0, 7.75, 1000.0]
+    assert ax.get_xlabel() == "time (ms, log scale)" and ax.get_ylim()[1] > 2  # relu_1 on top, gap at the bottom
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["relu_1", "relu_2", "gap"]
+
+
+def test_recording_overview_of_twelve_hours_draws_the_evidence_in_groups(rng):
+    windows = 43_200
+    evidence = rng.standard_normal((windows, 20))
+    evidence[::7] = np.nan
+    fig = plots.recording_overview(np.ones(100), [0.7] * windows, evidence, sample_rate=100)
+    mesh = fig.axes[2].collections[0]
+    assert mesh.get_array().size <= 20_000 and fig.axes[2].get_xlim()[1] == pytest.approx(windows)

@@ -17,6 +17,7 @@ from .network import (
     frequency_responses,
     layer_activations,
     prediction,
+    receptive_fields,
     segment,
     tone_probe,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "tone_probe",
     "components_by_class",
     "deletion_curves",
+    "receptive_fields",
     "recording_overview",
     "layer_stack",
 ]

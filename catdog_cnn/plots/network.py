@@ -191,3 +191,35 @@ def deletion_curves(curves: dict[str, np.ndarray], *, ax: Axes | None = None, ti
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize="small")
     return ax
+
+
+def receptive_fields(
+    fields: dict[str, tuple[int, int]],
+    measured: dict[str, int] | None = None,
+    *,
+    ax: Axes | None = None,
+    sample_rate: int = SAMPLE_RATE,
+    title: str = "",
+) -> Axes:
+    """How much of the input one output step of each layer sees (bars), and how far apart the steps are (ticks).
+
+    ``fields`` maps a layer to ``(field, jump)`` in samples (:func:`~catdog_cnn.peel.receptive_fields`);
+    ``measured`` optionally maps a layer to the span found by experiment (:func:`~catdog_cnn.peel.gradient_span`),
+    drawn as a dot. The time axis is logarithmic, in milliseconds.
+    """
+    ax = _axes(ax, figsize=(7, 0.32 * len(fields) + 1.2))
+    names = list(fields)
+    y = np.arange(len(names))[::-1]
+    ms = 1000 / sample_rate
+    ax.barh(y, [fields[n][0] * ms for n in names], color=LINE_COLORS[0], alpha=0.75, label="receptive field")
+    ax.scatter([fields[n][1] * ms for n in names], y, marker="|", s=120, color="black", label="step between outputs")
+    if measured:
+        shown = [n for n in names if n in measured]
+        ax.scatter([measured[n] * ms for n in shown], [y[names.index(n)] for n in shown], color=LINE_COLORS[1],
+                   zorder=3, s=18, label="span of the gradient (measured)")  # fmt: skip
+    ax.set_yticks(y, names)
+    ax.set_xscale("log")
+    ax.set_xlabel("time (ms, log scale)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    return ax

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
@@ -22,6 +24,7 @@ def recording_overview(
     slice_seconds: float = 0.05,
     highlight: int | None = None,
     sample_rate: int = SAMPLE_RATE,
+    resolution_seconds: float | None = None,
 ) -> Figure:
     """A recording's waveform, its p(dog) per window, and the evidence for dog per slice, on one time axis.
 
@@ -36,6 +39,9 @@ def recording_overview(
         silent windows are NaN.
     highlight : int, optional
         A window to shade on every panel.
+    resolution_seconds : float, optional
+        How far apart the evidence's own values are (the class-activation map of m5 has one per 1/3 s), said in
+        the title: the slices only spread them out.
     """
     fig, (wave, prob, strip) = plt.subplots(
         3, 1, figsize=(11, 5.6), sharex=True, layout="constrained", height_ratios=(2, 1.4, 0.8)
@@ -62,12 +68,19 @@ def recording_overview(
     prob.set_ylim(0, 1)
     prob.set_ylabel("p(dog)")
     prob.set_title("p(dog) per second (grey: silent, not classified); dashed: the most decisive second", fontsize=10)
-    flat = evidence.reshape(1, -1)
+    flat, slice_width = evidence.reshape(1, -1), slice_seconds
+    if flat.shape[1] > _MAX_POINTS:  # hours of slices: drawn as the mean of groups of them
+        group = -(-flat.shape[1] // _MAX_POINTS)
+        padded = np.pad(flat[0], (0, -flat.shape[1] % group), constant_values=np.nan).reshape(-1, group)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # groups of silent windows are all NaN
+            flat, slice_width = np.nanmean(padded, axis=1)[None], slice_seconds * group
     limit = np.nanmax(np.abs(flat)) if np.isfinite(flat).any() else 1.0
-    edges = np.arange(flat.shape[1] + 1) * slice_seconds
+    edges = np.arange(flat.shape[1] + 1) * slice_width
     image = strip.pcolormesh(edges, [0, 1], flat, cmap=EVIDENCE_CMAP, vmin=-limit, vmax=limit, shading="flat")
     strip.set_yticks([])
-    strip.set_title("evidence per 50 ms (class activation): towards dog blue, towards cat orange", fontsize=10)
+    step = "" if resolution_seconds is None else f", one value per {resolution_seconds:.2g} s"
+    strip.set_title(f"evidence (class activation{step}): towards dog blue, towards cat orange", fontsize=10)
     fig.colorbar(image, ax=strip, label="logit units", pad=0.01, aspect=8)
     strip.set_xlabel("time (s)")
     strip.set_xlim(0, max(seconds, len(segments) * window_seconds))
