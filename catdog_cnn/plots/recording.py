@@ -79,8 +79,8 @@ def recording_overview(
     edges = np.arange(flat.shape[1] + 1) * slice_width
     image = strip.pcolormesh(edges, [0, 1], flat, cmap=EVIDENCE_CMAP, vmin=-limit, vmax=limit, shading="flat")
     strip.set_yticks([])
-    step = "" if resolution_seconds is None else f", one value per {resolution_seconds:.2g} s"
-    strip.set_title(f"evidence (class activation{step}): towards dog blue, towards cat orange", fontsize=10)
+    every = "" if resolution_seconds is None else f", one value per {resolution_seconds:.2g} s"
+    strip.set_title(f"evidence (class activation{every}): towards dog blue, towards cat orange", fontsize=10)
     fig.colorbar(image, ax=strip, label="logit units", pad=0.01, aspect=8)
     strip.set_xlabel("time (s)")
     strip.set_xlim(0, max(seconds, len(segments) * window_seconds))
