@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +50,20 @@ def test_the_committed_readme_and_docs_are_current():
         [sys.executable, str(ROOT / "docs" / "generate.py"), "--check"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_glossary_states_the_committed_networks_as_they_are():
+    from catdog_cnn import peel
+    from catdog_cnn.config import MODELS_DIR, SAMPLE_RATE, SEGMENT, SILENCE_DBFS
+    from catdog_cnn.runs import load_run
+
+    text = (ROOT / "docs" / "glossary.md").read_text()
+    original, m5 = (load_run(MODELS_DIR / name)[0] for name in ("original", "m5"))
+    field, jump = peel.receptive_fields(original)["relu_10"]
+    assert f"block 10 sees {field:,} samples ({field / SAMPLE_RATE:.2f} s)" in text
+    assert f"the steps are only {jump:,} samples apart" in text
+    window = np.zeros((1, SEGMENT, 1), np.float32)
+    steps = {name: peel.class_activation(net, window).shape[1] for name, net in (("m5", m5), ("original", original))}
+    assert steps == {"m5": 3, "original": 16}  # "a third of a second for m5, a sixteenth for the original"
+    assert "a third of a second for `m5`, a sixteenth of a second for the original" in text
+    assert f"sound above {SILENCE_DBFS:g} dBFS".replace("-", "−") in text
