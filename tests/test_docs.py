@@ -64,6 +64,8 @@ def test_the_glossary_states_the_committed_networks_as_they_are():
     assert f"the steps are only {jump:,} samples apart" in text
     window = np.zeros((1, SEGMENT, 1), np.float32)
     steps = {name: peel.class_activation(net, window).shape[1] for name, net in (("m5", m5), ("original", original))}
-    assert steps == {"m5": 3, "original": 16}  # "a third of a second for m5, a sixteenth for the original"
-    assert "a third of a second for `m5`, a sixteenth of a second for the original" in text
+    m5_jump = peel.receptive_fields(m5)[peel.feature_layer(m5)][1]
+    assert f"`m5` has {steps['m5']} steps per window, {m5_jump:,} samples ({m5_jump / SAMPLE_RATE:.2f} s) apart" in text
+    assert steps["m5"] == 3 and "each value covers a\nthird of it" in text  # 3 values drawn over the second
+    assert steps["original"] == 16 and "the original has 16, a sixteenth of a second each" in text
     assert f"sound above {SILENCE_DBFS:g} dBFS".replace("-", "−") in text

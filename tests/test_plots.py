@@ -210,3 +210,28 @@ def test_recording_overview_of_twelve_hours_draws_the_evidence_in_groups(rng):
     fig = plots.recording_overview(np.ones(100), [0.7] * windows, evidence, sample_rate=100)
     mesh = fig.axes[2].collections[0]
     assert mesh.get_array().size <= 20_000 and fig.axes[2].get_xlim()[1] == pytest.approx(windows)
+
+
+def test_candidates_draws_every_seed_and_the_round_off_band():
+    rows = {"a (adopted)": [0.90, 0.92, 0.91], "b": [0.88, 0.89, 0.90], "round-off": [0.905, 0.91, 0.908]}
+    ax = plots.candidates(rows, noise="round-off", adopted=("a (adopted)",))
+    assert sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")) == 9  # a dot per seed
+    band = next(p for p in ax.patches)  # the round-off band spans that row's seeds
+    assert band.get_x() == pytest.approx(90.5) and band.get_width() == pytest.approx(0.5)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(rows) and "(%)" in ax.get_xlabel()
+
+
+def test_change_heatmap_writes_every_number_on_its_cell():
+    changes = {"quieter": {"m5": 0.0, "original": -1.5}, "noise": {"m5": -2.0, "original": 4.0}}
+    ax = plots.change_heatmap(changes)
+    assert [t.get_text() for t in ax.texts] == ["+0.0", "-1.5", "-2.0", "+4.0"]
+    image = ax.images[0]
+    assert image.get_clim() == (-4.0, 4.0)  # centred on no change
+
+
+def test_waveform_spectrogram_puts_every_clip_on_one_time_axis(synthetic_clips):
+    fig = plots.waveform_spectrogram(synthetic_clips[:3], seconds=3)
+    axes = fig.axes[:6]
+    assert len(fig.axes) == 6 and all(ax.get_xlim() == (0, 3) for ax in axes)
+    assert all(axes[i].get_ylim() == (-1, 1) for i in (0, 2, 4))  # one amplitude scale for every clip
+    assert all(len(axes[i].images) == 1 and axes[i].get_ylabel() == "kHz" for i in (1, 3, 5))

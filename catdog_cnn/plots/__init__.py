@@ -7,7 +7,7 @@ save them with :func:`save` into ``img/`` under stable names.
 from __future__ import annotations
 
 from ._base import CLASS_COLORS, EVIDENCE_CMAP, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
-from .audio import durations, kept_fraction, sounds, spectrograms, waveforms, window_batch
+from .audio import durations, kept_fraction, sounds, spectrograms, waveform_spectrogram, waveforms, window_batch
 from .network import (
     class_activation,
     components,
@@ -26,6 +26,8 @@ from .training import (
     KNOB_NAMES,
     accuracy_across_draws,
     accuracy_by_group,
+    candidates,
+    change_heatmap,
     clip_probabilities,
     confusion_matrix,
     history,
@@ -42,6 +44,7 @@ __all__ = [
     "KNOB_NAMES",
     "save",
     "waveforms",
+    "waveform_spectrogram",
     "spectrograms",
     "durations",
     "kept_fraction",
@@ -53,6 +56,8 @@ __all__ = [
     "tuning_results",
     "accuracy_by_group",
     "accuracy_across_draws",
+    "candidates",
+    "change_heatmap",
     "segment",
     "prediction",
     "layer_activations",

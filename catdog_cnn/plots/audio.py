@@ -58,6 +58,39 @@ def spectrograms(
     return fig
 
 
+def waveform_spectrogram(
+    clips: list[Clip],
+    *,
+    seconds: float,
+    window: int = SPECTROGRAM_WINDOW,
+    floor_db: float = 80.0,
+    sample_rate: int = SAMPLE_RATE,
+) -> Figure:
+    """Each clip's waveform above its spectrogram, all on one time axis of ``seconds`` (shorter clips end early).
+
+    Every waveform shares the amplitude scale -1 to 1, so loud and quiet clips look as loud as they are; every
+    spectrogram shows the ``floor_db`` below its own loudest cell, so that its shape, not its level, is compared.
+
+    Returns
+    -------
+    Figure
+        With two Axes per clip, waveform then spectrogram, all sharing the time axis.
+    """
+    fig, axes = plt.subplots(2 * len(clips), 1, figsize=(9, 2.3 * len(clips)), sharex=True, layout="constrained",
+                             height_ratios=[1, 1.4] * len(clips), squeeze=False)  # fmt: skip
+    for i, clip in enumerate(clips):
+        wave, spec = axes[2 * i, 0], axes[2 * i + 1, 0]
+        audio = clip.audio[: int(seconds * sample_rate)]
+        wave.plot(np.arange(len(audio)) / sample_rate, audio, lw=0.5, color=CLASS_COLORS[clip.label])
+        wave.set_ylim(-1, 1)
+        wave.set_ylabel("amplitude")
+        wave.set_title(f"{clip.name} (label {clip.label}: {LABELS[clip.label]})", fontsize=10)
+        _spectrogram(spec, audio, window=window, floor_db=floor_db, sample_rate=sample_rate)
+    axes[-1, 0].set_xlim(0, seconds)
+    axes[-1, 0].set_xlabel("time (s)")
+    return fig
+
+
 def durations(clips: list[Clip], *, ax: Axes | None = None, bins: int = 20) -> Axes:
     """Histogram of clip durations per class."""
     ax = _axes(ax)

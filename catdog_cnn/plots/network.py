@@ -91,8 +91,10 @@ def filter_weights(kernels: np.ndarray) -> Figure:
 def frequency_responses(freqs: np.ndarray, gain_db: np.ndarray, *, ax: Axes | None = None) -> Axes:
     """Magnitude response (dB) of each first-layer filter, a line per filter."""
     ax = _axes(ax)
+    ten = [plt.get_cmap("tab10")(i) for i in range(10)]  # ten filters, ten colours that can be told apart
+    palette = ten if len(gain_db) <= 10 else list(LINE_COLORS)
     for i, g in enumerate(gain_db):
-        color, style = LINE_COLORS[i % len(LINE_COLORS)], LINE_STYLES[i // len(LINE_COLORS) % len(LINE_STYLES)]
+        color, style = palette[i % len(palette)], LINE_STYLES[i // len(palette) % len(LINE_STYLES)]
         ax.plot(freqs, g, lw=1.2, color=color, ls=style, label=str(i + 1))
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("gain (dB)")
@@ -211,7 +213,7 @@ def receptive_fields(
     names = list(fields)
     y = np.arange(len(names))[::-1]
     ms = 1000 / sample_rate
-    ax.barh(y, [fields[n][0] * ms for n in names], color=LINE_COLORS[0], alpha=0.75, label="receptive field")
+    ax.barh(y, [fields[n][0] * ms for n in names], color="#9ecae1", label="receptive field")
     ax.scatter([fields[n][1] * ms for n in names], y, marker="|", s=120, color="black", label="step between outputs")
     if measured:
         shown = [n for n in names if n in measured]
@@ -220,6 +222,6 @@ def receptive_fields(
     ax.set_yticks(y, names)
     ax.set_xscale("log")
     ax.set_xlabel("time (ms, log scale)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, fontsize=8, frameon=False)
     ax.set_title(title)
     return ax

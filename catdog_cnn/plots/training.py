@@ -142,3 +142,61 @@ def accuracy_across_draws(
     ax.set_xlabel("test windows right (%)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # beside the dots, never on them
     return ax
+
+
+def candidates(
+    rows: dict[str, list[float]],
+    *,
+    noise: str | None = None,
+    adopted: tuple[str, ...] = (),
+    ax: Axes | None = None,
+    metric: str = "validation windows right",
+) -> Axes:
+    """One line per candidate: each seed's score as a dot, their mean as a bar; a band for round-off noise.
+
+    ``rows`` maps a candidate's name to its scores per seed (fractions), in the order to draw them, top down.
+    ``noise`` names a row that differs from another only by round-off: the spread of its seeds is drawn as a
+    grey band across the figure, the distance a score can move by chance. ``adopted`` candidates are drawn in
+    the first line colour, the others in grey.
+    """
+    names = list(rows)
+    ax = _axes(ax, figsize=(8, 0.24 * len(names) + 1.2))
+    y = np.arange(len(names))[::-1]
+    if noise is not None:
+        ax.axvspan(100 * min(rows[noise]), 100 * max(rows[noise]), color="0.9", zorder=0,
+                   label="spread of seeds from round-off alone")  # fmt: skip
+    for yi, name in zip(y, names, strict=True):
+        scores = 100 * np.asarray(rows[name])
+        color = LINE_COLORS[0] if name in adopted else "0.45"
+        ax.scatter(scores, np.full(len(scores), yi), s=12, color=color, alpha=0.7, zorder=2)
+        ax.plot([scores.mean()] * 2, [yi - 0.35, yi + 0.35], color=color, lw=2, zorder=3)
+    ax.set_yticks(y, names, fontsize=7)
+    ax.set_xlabel(f"{metric} (%)")
+    ax.set_title("each seed a dot, their mean a bar; adopted changes in colour", fontsize=9)
+    ax.set_ylim(-0.8, len(names) - 0.2)
+    if noise is not None:
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.03), fontsize=7, frameon=False)
+    return ax
+
+
+def change_heatmap(
+    changes: dict[str, dict[str, float]], *, ax: Axes | None = None, label: str = "change in accuracy (points)"
+) -> Axes:
+    """A table of changes as colours: rows are conditions, columns models, each cell its number, written in.
+
+    ``changes`` maps a condition to ``{model: change}``; the colour scale is centred on 0 (red worse, blue better).
+    """
+    conditions = list(changes)
+    models = list(next(iter(changes.values())))
+    values = np.array([[changes[c][m] for m in models] for c in conditions])
+    ax = _axes(ax, figsize=(1.1 * len(models) + 3.5, 0.36 * len(conditions) + 1.6))
+    limit = max(float(np.nanmax(np.abs(values))), 1e-9)
+    image = ax.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(
+            j, i, f"{v:+.1f}", ha="center", va="center", fontsize=7, color="white" if abs(v) > limit / 2 else "black"
+        )
+    ax.set_xticks(range(len(models)), models, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(conditions)), conditions, fontsize=8)
+    ax.figure.colorbar(image, ax=ax, label=label, pad=0.01)
+    return ax
