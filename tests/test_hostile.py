@@ -360,3 +360,13 @@ def test_a_report_replaces_an_earlier_report(tmp_path, good):
 
 def test_predict_results_keep_the_options_of_the_run(m5_copy, good):
     assert run_options(m5_copy) == run_options(M5)
+
+
+def test_explain_reads_a_stream_as_it_reads_the_file(good):
+    from catdog_cnn.explain import explain_recording
+
+    with open(good, "rb") as stream:
+        streamed = explain_recording(stream, M5, sounds=0)
+    direct = explain_recording(good, M5, sounds=0)
+    assert streamed.result == direct.result and streamed.decisive == direct.decisive
+    np.testing.assert_array_equal(streamed.excerpt, direct.excerpt)
