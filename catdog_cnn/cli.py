@@ -217,8 +217,8 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .explain import check_output, write_report
     from .recipes import run_folder
+    from .report_path import check_output
 
     source = sys.stdin.buffer if args.input == "-" else args.input
     check_output(args.out, source, force=args.force)  # before any work
@@ -228,6 +228,9 @@ def _explain(args: argparse.Namespace) -> int:
         print(f"  {line} ...", file=sys.stderr, flush=True)
 
     print(f"explaining {printable(args.input)} with {args.model}:", file=sys.stderr, flush=True)
+    say("loading TensorFlow")
+    from .explain import write_report
+
     path = write_report(source, args.out, args.model, force=args.force, sounds=args.sounds, progress=say)
     print(f"report written to {printable(str(path))}")
     return 0

@@ -9,7 +9,6 @@ and sounds are embedded, so the page can be mailed or opened anywhere.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
 import os
@@ -34,10 +33,8 @@ from .config import (  # noqa: E402
     MODELS_DIR,
     SAMPLE_RATE,
     SEGMENT,
-    CatDogError,
 )
 from .hear import ASCENT_STEPS, wants_to_hear  # noqa: E402
-from .inputs import printable  # noqa: E402
 from .manifest import write_atomic  # noqa: E402
 from .peel import (  # noqa: E402
     Decision,
@@ -49,6 +46,7 @@ from .peel import (  # noqa: E402
     layer_title,
 )
 from .predict import predict_recording, run_options, spooled  # noqa: E402
+from .report_path import GENERATOR, check_output  # noqa: E402
 from .runs import load_run, predictor  # noqa: E402
 
 __all__ = ["Explanation", "explain_recording", "report_html", "write_report", "check_output"]
@@ -248,7 +246,6 @@ img{max-width:100%}table{border-collapse:collapse}th,td{padding:.2em .8em;text-a
 figure{display:inline-block;margin:.5em 1.5em .5em 0}figcaption{font-size:.9em;color:#555}"""
 
 
-GENERATOR = '<meta name="generator" content="catdog-cnn explain">'  # marks a page this module wrote
 PAGE = (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
     + GENERATOR
@@ -310,41 +307,6 @@ def report_html(e: Explanation) -> str:
     if e.terms is not None and e.decisive is not None and e.window is not None:
         parts += _decisive_section(e, e.terms, e.decisive, e.window) + _sounds_section(e, e.terms)
     return PAGE.format(title=title, css=CSS, body="\n".join(parts))
-
-
-def _is_report(path: Path) -> bool:
-    with contextlib.suppress(OSError), open(path, "rb") as f:
-        return GENERATOR.encode() in f.read(4096)
-    return False
-
-
-def check_output(out: str | os.PathLike, source: Source | None = None, *, force: bool = False) -> Path:
-    """``out`` as a path the report may be written to, checked before any work is done.
-
-    A report written earlier is replaced; any other existing file only with ``force``, and never the
-    recording itself.
-
-    Raises
-    ------
-    CatDogError
-        If ``out`` is a folder, is the recording, is another existing file (without ``force``), or its
-        folder cannot be created or written.
-    """
-    path = Path(out)
-    name = printable(str(path))
-    if path.is_dir():
-        raise CatDogError(f"{name}: is a folder; give --out a file name, such as {name}/report.html.")
-    if path.exists():
-        if isinstance(source, (str, os.PathLike)) and Path(source).exists() and path.samefile(source):
-            raise CatDogError(f"{name}: is the recording being explained; give --out another file name.")
-        if not force and not _is_report(path):
-            raise CatDogError(f"{name}: exists and is not a report of catdog-cnn explain; give --out another file "
-                              "name, or add --force to replace it.")  # fmt: skip
-    folder = next(p for p in [path.parent, *path.parent.parents] if p.exists())
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise CatDogError(f"{name}: cannot be written in {printable(str(folder))} (not a writable folder); give "
-                          "--out a path in a folder you can write to.")  # fmt: skip
-    return path
 
 
 def write_report(source: Source, out: str | os.PathLike, model_dir: str | os.PathLike = DEFAULT_MODEL, *,

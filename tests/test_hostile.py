@@ -370,3 +370,15 @@ def test_explain_reads_a_stream_as_it_reads_the_file(good):
     direct = explain_recording(good, M5, sounds=0)
     assert streamed.result == direct.result and streamed.decisive == direct.decisive
     np.testing.assert_array_equal(streamed.excerpt, direct.excerpt)
+
+
+def test_a_bad_out_path_is_refused_before_tensorflow_is_loaded(good):
+    from test_cli import BLOCK_TENSORFLOW  # the file beside this one: any import of TensorFlow fails
+
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run([sys.executable, "-c", BLOCK_TENSORFLOW, "explain", str(good), "--out", str(good)],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert (
+        done.returncode == 1
+        and done.stderr == f"{good}: is the recording being explained; give --out another file name.\n"
+    )
