@@ -79,10 +79,11 @@ def _probability_function(model, runtime: str, model_path: Path):
 
     if runtime == "litert":
         from .litert import LiteRTPredictor
-        from .manifest import LITERT_FILE, verified
+        from .manifest import LITERT_FILE
+        from .predict import load_predictor
 
         twin = run_folder(model_path) / LITERT_FILE
-        return LiteRTPredictor(verified(twin.parent, LITERT_FILE).read_bytes() if twin.is_file() else model)
+        return load_predictor(model_path) if twin.is_file() else LiteRTPredictor(model)
     return predictor(model)
 
 

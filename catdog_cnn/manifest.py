@@ -32,7 +32,7 @@ from pathlib import Path
 from .config import CatDogError
 
 __all__ = ["MANIFEST", "KERAS_FILE", "CONFIG_FILE", "sha256", "write_atomic", "read_manifest", "record", "verified",
-           "writing"]  # fmt: skip
+           "read_verified", "writing"]  # fmt: skip
 
 MANIFEST = "manifest.json"
 KERAS_FILE = "model.keras"
@@ -66,6 +66,13 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def read_verified(folder: str | os.PathLike, name: str) -> bytes:
+    """The bytes of ``folder/name``, read once and checked against the manifest (see :func:`verified`)."""
+    content = (Path(folder) / name).read_bytes()
+    verified(folder, name, content=content)
+    return content
 
 
 def read_manifest(folder: str | os.PathLike) -> dict | None:
@@ -104,11 +111,13 @@ def record(folder: str | os.PathLike, names: list[str], *, made_from: Mapping[st
     write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
-def verified(folder: str | os.PathLike, name: str) -> Path:
+def verified(folder: str | os.PathLike, name: str, *, content: bytes | None = None) -> Path:
     """The path of ``folder/name`` once it matches what the manifest says of it.
 
-    ``model.tflite`` must be recorded, with the ``model.keras`` it was made from; ``model.keras`` and
-    ``config.json`` are checked when the folder has a manifest (folders written before manifests had none).
+    Pass the file's ``content`` when it has been read already: that is what is checked, so the bytes used
+    are the bytes verified. ``model.tflite`` must be recorded, with the ``model.keras`` it was made from;
+    ``model.keras`` and ``config.json`` are checked when the folder has a manifest (folders written before
+    manifests had none).
 
     Raises
     ------
@@ -124,7 +133,8 @@ def verified(folder: str | os.PathLike, name: str) -> Path:
             return path
         raise CatDogError(f"{path}: {MANIFEST} does not record it, so nothing says which model.keras it was made "
                           f"from; remake it with {remake}, or predict with --runtime keras.")  # fmt: skip
-    if sha256(path) != manifest["files"][name]:
+    digest = hashlib.sha256(content).hexdigest() if content is not None else sha256(path)
+    if digest != manifest["files"][name]:
         raise CatDogError(f"{path}: differs from the SHA-256 in {MANIFEST}: the file is corrupted or was replaced "
                           f"after it was written; restore it or remake it by {remake}.")  # fmt: skip
     if name == LITERT_FILE:

@@ -109,7 +109,7 @@ def load_predictor(run_dir: str | os.PathLike) -> Predictor:
         :func:`~catdog_cnn.manifest.verified`); the message gives the command that makes it.
     """
     from .litert import LiteRTPredictor
-    from .manifest import LITERT_FILE, verified
+    from .manifest import LITERT_FILE, read_verified
 
     tflite = run_folder(run_dir) / LITERT_FILE
     if not tflite.is_file():
@@ -117,7 +117,7 @@ def load_predictor(run_dir: str | os.PathLike) -> Predictor:
             f"{tflite}: no LiteRT model; make it with `catdog-cnn export-litert --model {tflite.parent}` "
             "or predict with `--runtime keras`."
         )
-    return LiteRTPredictor(verified(tflite.parent, LITERT_FILE).read_bytes())
+    return LiteRTPredictor(read_verified(tflite.parent, LITERT_FILE))
 
 
 def _windows(blocks: Iterable[np.ndarray], segment: int) -> Iterator[np.ndarray]:

@@ -382,3 +382,10 @@ def test_a_bad_out_path_is_refused_before_tensorflow_is_loaded(good):
         done.returncode == 1
         and done.stderr == f"{good}: is the recording being explained; give --out another file name.\n"
     )
+
+
+def test_the_bytes_checked_are_the_bytes_used(m5_copy):
+    good = manifest.read_verified(m5_copy, "model.tflite")
+    assert good == (M5 / "model.tflite").read_bytes()
+    with pytest.raises(CatDogError, match="corrupted or was replaced"):  # the file is fine, the content is not
+        manifest.verified(m5_copy, "model.tflite", content=good[:-1] + bytes([good[-1] ^ 1]))
