@@ -24,6 +24,8 @@ __all__ = [
     "activation_model",
     "feature_model",
     "receptive_fields",
+    "Block",
+    "blocks",
     "gradient_span",
     "activations",
     "Decision",
@@ -98,6 +100,63 @@ def receptive_fields(model: keras.Model) -> dict[str, tuple[int, int]]:
             size, stride, dilation = _window(layer)
             field, jump = field + (size - 1) * dilation * jump, jump * stride
         out[layer.name] = (field, jump)
+    return out
+
+
+@dataclass
+class Block:
+    """One stage of the network as a diagram shows it: what it does, its output shape, size and reach.
+
+    ``steps`` x ``channels`` is its output shape for one window (``steps`` is 1 after global pooling),
+    ``params`` counts all its weights (trainable or not), ``field`` and ``jump`` are the receptive field of one
+    output step and the distance between steps, in input samples (:func:`receptive_fields`).
+    """
+
+    name: str
+    does: str
+    steps: int
+    channels: int
+    params: int
+    field: int
+    jump: int
+
+
+def _does(layer: keras.layers.Layer) -> str:
+    size, stride, _ = _window(layer)
+    if isinstance(layer, keras.layers.Conv1D):
+        return f"conv {layer.filters}×{size}" + (f" /{stride}" if stride > 1 else "")
+    if isinstance(layer, keras.layers.MaxPooling1D):
+        return f"max pool {size}"
+    kind = layer.name.rpartition("_")[0] or layer.name
+    return {"bn": "batch norm", "relu": "ReLU", "log": "log(1+x)", "gap": "global average"}.get(kind, kind)
+
+
+def blocks(model: keras.Model) -> list[Block]:
+    """The network as a diagram draws it: the input, each block ``conv_i`` ... (``block i``), then the head.
+
+    A block gathers the layers named ``_i`` (and ``log_1`` after block 1); the head is global pooling with
+    the sigmoid unit (``dense``). Shapes and parameters are read off the layers, fields from
+    :func:`receptive_fields`.
+    """
+    fields = receptive_fields(model)
+    length = int(model.input_shape[1])
+    out = [Block("input", "waveform, 1 s", length, 1, 0, 1, 1)]
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout)):
+            continue
+        block = layer.name.rpartition("_")[2]
+        name = f"block {block}" if block.isdigit() else "head"
+        shape = layer.output.shape
+        steps, channels = (int(shape[1]), int(shape[2])) if len(shape) == 3 else (1, int(shape[-1]))
+        params = int(sum(np.prod(w.shape) for w in layer.weights))
+        if out[-1].name != name:
+            out.append(Block(name, _does(layer), steps, channels, params, *fields[layer.name]))
+        else:
+            last = out[-1]
+            out[-1] = Block(name, f"{last.does} → {_does(layer)}", steps, channels, last.params + params,
+                            *fields[layer.name])  # fmt: skip
+    head = out[-1]
+    out[-1] = Block("head", head.does.replace("dense", "sigmoid unit"), 1, 1, head.params, head.field, head.jump)
     return out
 
 

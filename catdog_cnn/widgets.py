@@ -15,15 +15,14 @@ import time
 from pathlib import Path
 
 import ipywidgets as w
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 
 from ._keras import keras
 from .attribution import SLICE
 from .audio import load_audio, wav_bytes  # wav_bytes re-exported: the explorer's player plays it
 from .config import EXPLORER_MAX_SECONDS, SAMPLE_RATE, CatDogError
 from .data import LABELS
+from .explorer_figure import ExplorerFigure, Shown
 from .hear import wants_to_hear
 from .peel import (
     activation_model,
@@ -40,7 +39,7 @@ from .predict import run_options
 from .runs import load_run
 from .windows import EvalWindows, clip_windows
 
-__all__ = ["LayerExplorer", "wav_bytes", "recording_windows"]
+__all__ = ["LayerExplorer", "kernel_slider", "wav_bytes", "recording_windows"]
 
 HEAR_STEPS = 128  # gradient steps when the explorer finds what a unit wants to hear (a few seconds)
 
@@ -71,7 +70,9 @@ class LayerExplorer:
     widget : ipywidgets.VBox
         What to display in the notebook.
     sample, layer, filter : ipywidgets controls
-        Sample slider, layer slider (1 = first peelable layer) and filter selector.
+        Sample slider, layer slider (1 = first peelable layer; it shows the layer's name) and filter selector.
+    figure : ExplorerFigure
+        The picture, redrawn from a :class:`~catdog_cnn.explorer_figure.Shown` on every change.
     model_choice, model_path, recording_path, upload : ipywidgets controls
         The model menu, a run-folder box, a recording box and an upload button.
     redraw_seconds : list of float
@@ -103,7 +104,8 @@ class LayerExplorer:
         wide = w.Layout(width="60%")
         self.sample = w.IntSlider(0, 0, max(len(self.windows.x) - 1, 0), description="sample",
                                   continuous_update=False, layout=wide)  # fmt: skip
-        self.layer = w.IntSlider(1, 1, 1, continuous_update=False, style={"description_width": "9em"}, layout=wide)
+        self.layer = w.IntSlider(1, 1, 1, readout=False, continuous_update=False, style={"description_width": "9em"},
+                                 layout=wide)  # fmt: skip
         self.filter = w.Dropdown(options=[("all", -1)], value=-1, description="filter")
         self.model_choice = w.Dropdown(options=list(dict.fromkeys([self.name, *self.paths])), value=self.name,
                                        description="model")  # fmt: skip
@@ -147,7 +149,7 @@ class LayerExplorer:
         self.filter.options = [("all", -1)] + [(str(i + 1), i) for i in range(self.gain_db.shape[0])]
         self.filter.value = -1
         self._cached_sample = -1
-        self._build_figure()
+        self.figure = ExplorerFigure(len(self.weights), self.freqs, self.gain_db, self.windows.x.shape[1])
         self._quiet = quiet
 
     def _say(self, text: str) -> None:
@@ -222,43 +224,6 @@ class LayerExplorer:
         what = f"filter {unit + 1} of {layer_title(name)}" if unit is not None else "the dog output"
         self.message.value = f"what {what} wants to hear ({time.perf_counter() - start:.1f} s to find)"
 
-    def _build_figure(self) -> None:
-        matplotlib.use("Agg", force=False)
-        self.fig = Figure(figsize=(9, 6.75), dpi=100, layout="constrained")
-        grid = self.fig.add_gridspec(3, 2)
-        self.ax_wave = self.fig.add_subplot(grid[0, :])
-        self.ax_layer = self.fig.add_subplot(grid[1, :])
-        self.ax_pool = self.fig.add_subplot(grid[2, 0])
-        self.ax_freq = self.fig.add_subplot(grid[2, 1])
-        t = np.arange(self.windows.x.shape[1]) / SAMPLE_RATE
-        self.decisive_span = self.ax_wave.axvspan(0, SLICE / SAMPLE_RATE, color="gold", alpha=0.6, lw=0, zorder=3,
-                                                  label="most decisive 50 ms")  # fmt: skip
-        (self.wave_line,) = self.ax_wave.plot(t, np.zeros_like(t), lw=0.4, color="0.3")
-        self.ax_wave.set_xlim(0, t[-1])
-        self.ax_wave.set_ylim(-1.05, 1.05)
-        self.ax_wave.set_xlabel("time (s)")
-        self.ax_wave.set_ylabel("amplitude")
-        self.ax_wave.legend(loc="lower left", fontsize=7)
-        self.ax_cam = self.ax_wave.twinx()
-        (self.cam_line,) = self.ax_cam.plot([], [], color="tab:red", drawstyle="steps-mid")
-        self.ax_cam.set_ylabel("dog evidence", color="tab:red")
-        self.layer_image = self.ax_layer.imshow(
-            np.zeros((2, 2)), aspect="auto", cmap="magma", interpolation="nearest", origin="lower"
-        )
-        (self.filter_line,) = self.ax_layer.plot([], [], lw=0.6, color="tab:blue")
-        self.fig.colorbar(self.layer_image, ax=self.ax_layer, label="activation", pad=0.01)
-        k = len(self.weights)
-        self.bars = self.ax_pool.bar(np.arange(1, k + 1), np.zeros(k))
-        self.ax_pool.axhline(0, color="black", lw=0.6)
-        self.ax_pool.set_xlabel("pooled component i")
-        self.ax_pool.set_ylabel("w_i * g_i (+ dog, - cat)")
-        self.ax_pool.set_xticks(np.arange(1, k + 1), [str(i) if k <= 12 or i % 5 == 0 else "" for i in range(1, k + 1)])
-        self.ax_pool.set_title("the decision, term by term", fontsize=9)
-        self.freq_lines = self.ax_freq.plot(self.freqs, self.gain_db.T, lw=0.6, color="0.75")
-        self.ax_freq.set_xlabel("frequency (Hz)")
-        self.ax_freq.set_ylabel("gain (dB)")
-        self.ax_freq.set_title("first-layer filters", fontsize=9)
-
     def _sample_activations(self) -> dict[str, np.ndarray]:
         """The shown window's activations, and its most decisive 50 ms, computed once per window and model.
 
@@ -280,62 +245,56 @@ class LayerExplorer:
         return self._acts
 
     def redraw(self) -> None:
-        """Bring every view up to date with the controls, and time it."""
+        """Bring the picture up to date with the controls, and time it."""
         if self._quiet:
             return
         start = time.perf_counter()
         acts = self._sample_activations()
         i, name = self.sample.value, self.layers[self.layer.value - 1]
         self.layer.description = layer_title(name)
-        x = self.windows.x[i, :, 0]
-        self.wave_line.set_ydata(x)
-        left = self.decisive_slice * SLICE / SAMPLE_RATE
-        self.decisive_span.set_x(left)
         window = self.windows.x[i : i + 1]
-        cam = class_activation(self.model, window, acts=acts)[0]
-        steps = (np.arange(len(cam)) + 0.5) * len(x) / len(cam) / SAMPLE_RATE
-        self.cam_line.set_data(steps, cam)
-        self.ax_cam.set_ylim(min(cam.min(), 0) - 0.1, max(cam.max(), 0) + 0.1)
-        self._draw_layer(acts[name][0], name)
         terms = decision(self.model, window, acts=acts)
-        contributions = terms.contributions[0]
-        for bar, c in zip(self.bars, contributions, strict=True):
-            bar.set_height(c)
-            bar.set_color("tab:blue" if c >= 0 else "tab:orange")
-        span = np.abs(contributions).max() * 1.1 + 1e-6
-        self.ax_pool.set_ylim(-span, span)
-        for j, line in enumerate(self.freq_lines):
-            line.set_color("tab:blue" if j == self.filter.value else "0.75")
-            line.set_zorder(3 if j == self.filter.value else 1)
         p = float(terms.p_dog[0])
         truth = "?" if np.isnan(self.windows.y[i]) else LABELS[int(self.windows.y[i])]
         file = self.windows.names[self.windows.clip[i]]
-        where = f"{left * 1000:.0f}-{left * 1000 + SLICE / SAMPLE_RATE * 1000:.0f} ms"
-        self.ax_wave.set_title(f"{file} (true: {truth}); p(dog) = {p:.2f}; most decisive: {where}", fontsize=10)
+        left = self.decisive_slice * SLICE / SAMPLE_RATE * 1000
+        where = f"{left:.0f}-{left + SLICE / SAMPLE_RATE * 1000:.0f} ms"
+        n_filters = acts[name].shape[-1]
+        self.image.value = self.figure.draw(Shown(
+            window=window[0, :, 0], title=f"{file} (true: {truth}); p(dog) = {p:.2f}; most decisive: {where}",
+            decisive_slice=self.decisive_slice, evidence=class_activation(self.model, window, acts=acts)[0],
+            layer=name, activation=acts[name][0], filter=self.filter.value if self.filter.value < n_filters else -1,
+            contributions=terms.contributions[0], bias=terms.bias,
+        ))  # fmt: skip
         self.info.value = (
             f"<b>{file}</b> &nbsp; true: <b>{truth}</b> &nbsp; p(dog) = <b>{p:.3f}</b>"
             f" &nbsp; model: <b>{self.name}</b> &nbsp; layer: <b>{layer_title(name)}</b> ({name})"
         )
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
         self.redraw_seconds.append(time.perf_counter() - start)
 
-    def _draw_layer(self, act: np.ndarray, name: str) -> None:
-        length, n_filters = act.shape
-        one = self.filter.value >= 0 and self.filter.value < n_filters
-        self.layer_image.set_visible(not one)
-        self.filter_line.set_visible(one)
-        if one:
-            self.filter_line.set_data(np.arange(length), act[:, self.filter.value])
-            self.ax_layer.set_ylim(act[:, self.filter.value].min(), act[:, self.filter.value].max() + 1e-6)
-            self.ax_layer.set_ylabel(f"filter {self.filter.value + 1}")
-        else:
-            self.layer_image.set_data(act.T)
-            self.layer_image.set_extent((0, length, 0.5, n_filters + 0.5))
-            self.layer_image.set_clim(act.min(), act.max() + 1e-6)
-            self.ax_layer.set_ylim(0.5, n_filters + 0.5)
-            self.ax_layer.set_ylabel("filter")
-        self.ax_layer.set_xlim(0, length)
-        self.ax_layer.set_xlabel("step of this layer")
-        self.ax_layer.set_title(f"{name}: {length} steps x {n_filters} filters", fontsize=9)
+
+def kernel_slider(x: np.ndarray, kernel: np.ndarray, *, stride: int, title: str = "") -> w.VBox:
+    """Step, play or scrub one kernel sliding over the waveform ``x`` (:func:`~catdog_cnn.plots.kernel_slide`).
+
+    A play button and a slider over the kernel's steps; each step redraws the figure into an image widget.
+    """
+    import matplotlib.pyplot as plt
+
+    from . import plots
+
+    fig, draw, n = plots.kernel_slide(x, kernel, stride=stride, title=title)
+    image = w.Image(format="png", layout=w.Layout(width="700px"))
+    step = w.IntSlider(1, 1, n, description="step")
+    play = w.Play(value=1, min=1, max=n, interval=150)
+    w.jslink((play, "value"), (step, "value"))
+
+    def show(_: object = None) -> None:
+        draw(step.value - 1)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        image.value = buffer.getvalue()
+
+    step.observe(show, names="value")
+    show()
+    plt.close(fig)  # drawn into the image widget, not again below the cell
+    return w.VBox([w.HBox([play, step]), image])

@@ -36,11 +36,43 @@ def test_moving_the_sliders_changes_the_picture(explorer):
     shown = explorer.image.value
     explorer.layer.value = 30
     assert explorer.image.value != shown and "relu_10" in explorer.info.value
-    assert "16 steps x 10 filters" in explorer.ax_layer.get_title()
+    assert "16 steps x 10 filters" in explorer.figure.ax_layer.get_title()
     assert explorer.layer.description == "block 10 · ReLU" and "block 10 · ReLU</b> (relu_10)" in explorer.info.value
     explorer.filter.value = 3
-    assert explorer.filter_line.get_visible() and not explorer.layer_image.get_visible()
-    assert explorer.freq_lines[3].get_color() == "tab:blue"
+    figure = explorer.figure
+    assert figure.highlight.get_visible() and figure.layer_image.get_visible()  # the others stay in view
+    assert figure.highlight.get_y() == 3.5 and "filter 4 outlined" in figure.ax_layer.get_title()
+    assert figure.freq_lines[3].get_color() == "tab:blue" and figure.freq_lines[3].get_linewidth() > 1
+    assert not explorer.layer.readout  # the slider shows the layer's name, not a raw index
+
+
+def test_the_decision_bars_end_with_the_bias_and_the_logit(explorer):
+    from catdog_cnn.peel import decision
+
+    figure = explorer.figure
+    terms = decision(explorer.model, explorer.windows.x[explorer.sample.value : explorer.sample.value + 1])
+    assert figure.bias_bar.get_height() == pytest.approx(terms.bias)
+    assert figure.logit_bar.get_height() == pytest.approx(terms.logit[0], abs=1e-5)
+    assert [t.get_text() for t in figure.ax_pool.get_xticklabels()][-2:] == ["b", "sum"]
+    labels = [t.get_text() for t in figure.ax_wave.get_legend().get_texts()]
+    assert labels == ["occlusion: the most decisive 50 ms", "class activation: dog evidence per 1/16 s"]
+
+
+def test_per_step_says_a_time_in_words():
+    from catdog_cnn.explorer_figure import per_step
+
+    assert (per_step(3), per_step(16), per_step(40), per_step(1000)) == ("1/3 s", "1/16 s", "25 ms", "1 ms")
+
+
+def test_the_kernel_slider_draws_each_step_it_is_moved_to():
+    from catdog_cnn.widgets import kernel_slider
+
+    box = kernel_slider(np.sin(np.arange(200) / 5), np.ones(8) / 8, stride=4)
+    (play, step), image = box.children[0].children, box.children[1]
+    assert (step.max, play.max) == ((200 - 8) // 4 + 1, step.max) and image.value[:4] == b"\x89PNG"
+    first = image.value
+    step.value = 20
+    assert image.value != first
 
 
 def test_activations_are_computed_once_per_sample(explorer, monkeypatch):
@@ -76,9 +108,9 @@ def committed_explorer():
 
 def test_switching_the_model_rebuilds_the_views_for_its_shape(committed_explorer):
     e = committed_explorer
-    assert e.layer.max == 21 and len(e.bars) == 36  # m5: five blocks up to the last pooling
+    assert e.layer.max == 21 and len(e.figure.bars) == 36  # m5: five blocks up to the last pooling
     e.model_choice.value = "original"
-    assert e.name == "original" and len(e.bars) == 10 and e.layer.max == 30
+    assert e.name == "original" and len(e.figure.bars) == 10 and e.layer.max == 30
     assert "model: <b>original</b>" in e.info.value and bytes(e.image.value[:4]) == b"\x89PNG"
     e.model_path.value = "/no/such/run"
     e.load_model(e.model_path.value)
@@ -91,7 +123,7 @@ def test_the_most_decisive_50_ms_is_the_slice_occlusion_finds(committed_explorer
     e = committed_explorer
     expected = attribution.most_decisive_slice(e.model, e.windows.x[0])
     assert e.decisive_slice == expected
-    assert e.decisive_span.get_x() == pytest.approx(expected * 0.05)
+    assert e.figure.decisive_span.get_x() == pytest.approx(expected * 0.05)
 
 
 def test_a_recording_of_ones_own_by_path_or_upload(committed_explorer, tmp_path, rng):

@@ -7,6 +7,7 @@ save them with :func:`save` into ``img/`` under stable names.
 from __future__ import annotations
 
 from ._base import CLASS_COLORS, EVIDENCE_CMAP, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
+from .anatomy import all_layers, architecture, filtered_copy, kernel_slide, save_animation
 from .audio import durations, kept_fraction, sounds, spectrograms, waveform_spectrogram, waveforms, window_batch
 from .network import (
     class_activation,
@@ -43,6 +44,11 @@ __all__ = [
     "SPECTROGRAM_WINDOW",
     "KNOB_NAMES",
     "save",
+    "save_animation",
+    "architecture",
+    "all_layers",
+    "filtered_copy",
+    "kernel_slide",
     "waveforms",
     "waveform_spectrogram",
     "spectrograms",
