@@ -23,7 +23,16 @@ from .config import SAMPLE_RATE, SEED, SEGMENT
 from .peel import activation_model, activations, peelable_layers, sigmoid_unit
 from .windows import peak_normalize
 
-__all__ = ["ToneProbe", "tone", "chirp", "tone_probe", "wants_to_hear", "unit_activation", "top_excerpts"]
+__all__ = [
+    "ToneProbe",
+    "tone",
+    "chirp",
+    "tone_probe",
+    "wants_to_hear",
+    "unit_activation",
+    "top_excerpts",
+    "sound_traits",
+]
 
 PROBE_AMPLITUDE = 0.5  # tones are played at this peak (then scaled per window as the model expects)
 ASCENT_STEPS = 256  # gradient steps of wants_to_hear
@@ -32,6 +41,7 @@ ASCENT_BAND_HZ = (50.0, 7500.0)  # the sound is kept inside this band after ever
 ASCENT_SHIFT = 800  # samples (50 ms): the sound is rotated by up to this much before each step
 ASCENT_L2 = 1e-3  # weight of the L2 penalty on the waveform
 START_LEVEL = 0.01  # RMS of the seeded noise the ascent starts from
+TRAIT_FRAME = 320  # samples (20 ms) per frame when sound_traits measures how bursty a sound is
 RELU_LEAK = 0.05  # share of a ReLU unit's input added to what the ascent raises, so a silent unit can recover
 
 
@@ -196,3 +206,25 @@ def top_excerpts(
     values = unit_activation(model, x, layer=layer, unit=unit)
     order = np.lexsort((np.arange(len(values)), -np.round(values, 4)))[:k]
     return order, x[order].ravel(), [names[i] for i in order] if names else []
+
+
+def sound_traits(x: np.ndarray, *, frame: int = TRAIT_FRAME, sample_rate: int = SAMPLE_RATE) -> dict[str, float]:
+    """Three numbers that say what a sound is like, to compare what a network wants to hear with real windows.
+
+    Returns
+    -------
+    dict
+        ``centroid_hz``: the spectrum's centre of mass (bright sounds high); ``below_1khz``: the share of
+        energy below 1 kHz; ``burstiness_db``: how much louder the loud 20-ms frames (90th percentile) are than
+        the quiet ones (10th percentile), high for barks in silence, low for a steady hum.
+    """
+    x = np.asarray(x, dtype=float) - np.mean(x)
+    power = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / sample_rate)
+    frames = x[: len(x) // frame * frame].reshape(-1, frame)
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    return {
+        "centroid_hz": float((freqs * power).sum() / (power.sum() + 1e-12)),
+        "below_1khz": float(power[freqs < 1000].sum() / (power.sum() + 1e-12)),
+        "burstiness_db": float(np.percentile(level, 90) - np.percentile(level, 10)),
+    }

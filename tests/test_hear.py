@@ -70,3 +70,12 @@ def test_a_chirp_sweeps_from_low_to_high():
     first, last = sweep[:4000], sweep[-4000:]
     peak = [np.fft.rfftfreq(4000, 1 / 16_000)[np.argmax(np.abs(np.fft.rfft(part)))] for part in (first, last)]
     assert peak[0] < 400 and peak[1] > 2000
+
+
+def test_sound_traits_tell_a_dark_steady_hum_from_bright_bursts(rng):
+    t = np.arange(16_000) / 16_000
+    hum = np.sin(2 * np.pi * 200 * t)
+    bursts = rng.standard_normal(16_000) * (np.sin(2 * np.pi * 3 * t) > 0.8)
+    h, b = hear.sound_traits(hum), hear.sound_traits(bursts)
+    assert h["below_1khz"] > 0.99 and abs(h["centroid_hz"] - 200) < 5 and h["burstiness_db"] < 1
+    assert b["centroid_hz"] > 3000 and b["burstiness_db"] > 40

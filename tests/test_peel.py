@@ -189,3 +189,25 @@ def test_receptive_fields_of_m5_bound_what_a_step_depends_on():
     x = np.random.default_rng(0).uniform(-1, 1, 16_000)
     first, last = peel.gradient_span(m5, "relu_5", x, step=6)  # "same" padding: fields are centred
     assert 0.9 * field < last - first + 1 <= field  # nothing outside the field reaches the step, most of it does
+
+
+def test_blocks_account_for_every_parameter_and_field():
+    from catdog_cnn.model import build_model
+
+    net = build_model("m5")
+    blocks = peel.blocks(net)
+    assert [b.name for b in blocks] == ["input", *(f"block {i}" for i in range(1, 6)), "head"]
+    assert sum(b.params for b in blocks) == net.count_params()
+    assert (blocks[1].steps, blocks[1].channels) == (1000, 36) and "max pool 4 → log(1+x)" in blocks[1].does
+    assert blocks[5].field == peel.receptive_fields(net)["pool_5"][0]
+    assert blocks[-1].does == "global average → sigmoid unit"
+
+
+def test_vote_of_units_adds_weak_units_into_a_stronger_answer(rng):
+    n, k = 400, 200
+    y = np.arange(n) % 2
+    weak = rng.standard_normal((n, k)) + 0.3 * y[:, None] * np.where(np.arange(k) % 2, 1, -1)  # each d ~ 0.3
+    train, test = weak[: n // 2], weak[n // 2 :]
+    one = np.mean(peel.vote_of_units(train, y[: n // 2], test, k=1) == y[n // 2 :])
+    many = np.mean(peel.vote_of_units(train, y[: n // 2], test, k=k) == y[n // 2 :])
+    assert one < 0.7 and many > 0.9

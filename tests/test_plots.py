@@ -235,3 +235,59 @@ def test_waveform_spectrogram_puts_every_clip_on_one_time_axis(synthetic_clips):
     assert len(fig.axes) == 6 and all(ax.get_xlim() == (0, 3) for ax in axes)
     assert all(axes[i].get_ylim() == (-1, 1) for i in (0, 2, 4))  # one amplitude scale for every clip
     assert all(len(axes[i].images) == 1 and axes[i].get_ylabel() == "kHz" for i in (1, 3, 5))
+
+
+def test_architecture_writes_each_block_with_its_shape_parameters_and_field():
+    from types import SimpleNamespace as Block
+
+    blocks = [Block(name="input", does="waveform, 1 s", steps=16000, channels=1, params=0, field=1),
+              Block(name="block 1", does="conv", steps=8000, channels=10, params=90, field=4),
+              Block(name="head", does="global average", steps=1, channels=1, params=11, field=16000)]  # fmt: skip
+    fig = plots.architecture(blocks)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"block 1", "8,000 × 10", "90", "0.25 ms", "1000 ms", "101 in all"} <= texts
+    plt.close(fig)
+
+
+def test_all_layers_draws_one_heat_map_per_layer_per_network():
+    acts = {"a": {"l1": np.zeros((8, 3)), "l2": np.ones((4, 3))}, "b": {"l1": np.zeros((8, 5))}}
+    fig = plots.all_layers(acts)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 3 and images[2].get_array().shape == (5, 8)  # filters up, time along
+    plt.close(fig)
+
+
+def test_filtered_copy_puts_input_and_output_on_one_millisecond_axis():
+    x = np.arange(1000.0)
+    out = np.stack([np.arange(500.0), -np.arange(500.0)], axis=1)  # steps 2 samples apart
+    fig = plots.filtered_copy(x, out, jump=2, start=160, samples=320, filters=(0, 1))
+    top, first = fig.axes[0].lines[0], fig.axes[1].lines[0]
+    assert top.get_xdata()[0] == 10.0 and first.get_xdata()[0] == 10.0  # sample 160 = step 80 = 10 ms
+    assert first.get_ydata()[0] == 80 and len(first.get_xdata()) == 160
+    plt.close(fig)
+
+
+def test_kernel_slide_computes_each_step_as_the_sum_of_products(tmp_path):
+    x = np.sin(np.arange(100) / 3)
+    kernel = np.array([1.0, -2.0, 0.5])
+    fig, draw, n = plots.kernel_slide(x, kernel, stride=4)
+    assert n == (100 - 3) // 4 + 1
+    draw(5)
+    grown = fig.axes[1].lines[0].get_ydata()
+    assert len(grown) == 6 and grown[5] == pytest.approx(kernel @ x[20:23])
+    assert fig.axes[0].patches[0].get_x() == pytest.approx(20 / 16)  # the span starts at sample 20, in ms
+    path = plots.save_animation(fig, draw, range(0, n, 8), "slide.gif", img_dir=tmp_path)
+    from PIL import Image
+
+    assert Image.open(path).n_frames == len(range(0, n, 8))
+    plt.close(fig)
+
+
+def test_tone_probe_sorts_units_by_their_best_tone_silent_ones_last():
+    freqs = np.array([100.0, 1000.0, 4000.0])
+    r = np.array([[0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1.0]])  # unit 1 silent, then best at 4k, 1k, 100 Hz
+    fig = plots.tone_probe(freqs, {"l": r})
+    rows = fig.axes[0].collections[0].get_array().reshape(4, 3)
+    assert [int(np.argmax(row)) if row.max() else -1 for row in rows] == [0, 1, 2, -1]
+    assert fig.axes[0].get_ylabel() == "unit, by best tone"
+    plt.close(fig)

@@ -115,23 +115,29 @@ def class_activation(
     return ax
 
 
-def tone_probe(freqs: np.ndarray, responses: dict[str, np.ndarray], *, titles: dict[str, str] | None = None) -> Figure:
+def tone_probe(
+    freqs: np.ndarray, responses: dict[str, np.ndarray], *, titles: dict[str, str] | None = None, by_peak: bool = True
+) -> Figure:
     """One heat map per layer: every unit's answer (colour) to tones of each frequency (log axis).
 
     ``responses`` maps a layer to an array (len(freqs), units), as
     :func:`~catdog_cnn.hear.tone_probe` returns; each unit's row is divided by
-    its own largest answer, so the picture shows *where* each unit listens.
+    its own largest answer, so the picture shows *where* each unit listens. With ``by_peak`` the rows are
+    sorted by the frequency of their strongest answer, low at the bottom (units that answer no tone last).
     """
     fig, axes = plt.subplots(
         len(responses), 1, figsize=(8, 1.9 * len(responses) + 0.6), layout="constrained", squeeze=False
     )
     for ax, (name, r) in zip(axes[:, 0], responses.items(), strict=True):
         scaled = r / np.where(r.max(axis=0) > 0, r.max(axis=0), 1.0)
+        if by_peak:
+            peak = np.where(r.max(axis=0) > 0, np.argmax(r, axis=0), len(freqs))  # silent units last
+            scaled = scaled[:, np.argsort(peak, kind="stable")]
         image = ax.pcolormesh(
             freqs, np.arange(1, r.shape[1] + 1), scaled.T, cmap="magma", vmin=0, vmax=1, shading="nearest"
         )
         ax.set_xscale("log")
-        ax.set_ylabel("unit")
+        ax.set_ylabel("unit, by best tone" if by_peak else "unit")
         ax.set_title((titles or {}).get(name, name), fontsize=9)
         fig.colorbar(image, ax=ax, label="share of its peak", pad=0.01)
     axes[-1, 0].set_xlabel("tone frequency (Hz)")
