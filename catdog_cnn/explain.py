@@ -238,12 +238,16 @@ def _summary_rows(e: Explanation) -> str:
         "duration": f"{r['seconds']:.2f} s, {len(r['segments'])} windows of 1 s, {r['silent_windows']} silent",
         "note": r["note"] or "",
     }
+    tail = r["seconds"] - len(r["segments"]) * SEGMENT / SAMPLE_RATE
+    if tail > 0.005:
+        rows["not scored"] = f"the last {tail:.2f} s: shorter than a window, so no window covers it"
     return "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows.items())
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
 img{max-width:100%}table{border-collapse:collapse}th,td{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}
-figure{display:inline-block;margin:.5em 1.5em .5em 0}figcaption{font-size:.9em;color:#555}"""
+figure{display:inline-block;margin:.5em 1.5em .5em 0}figcaption{font-size:.9em;color:#555}
+.how{color:#444;font-size:.95em;border-left:3px solid #9ecae1;padding-left:.6em}dt{font-weight:bold}"""
 
 
 PAGE = (
@@ -257,6 +261,35 @@ PAGE = (
 )
 
 
+HOW_TO_READ = {
+    "overview": "How to read it: the top row is the recording's loudness; the bars give the probability of dog for "
+    "each second the model heard (above 0.5 leans dog); the coloured band says where, inside each second, the "
+    "evidence sits (towards dog in blue, towards cat in orange), at the time resolution written beside it.",
+    "layers": "How to read it: each row is one block of the network, each line in a block one filter; bright is a "
+    "strong answer, dark none (a ReLU passes nothing below zero). Early blocks still follow the sound; late ones "
+    "keep a few steps that say which patterns are present.",
+    "components": "How to read it: the network averages its last block over time into one number per filter "
+    "(a component), multiplies each by a learned weight, and adds the products and a bias; that sum is the logit, "
+    "and a positive logit means dog. The bottom row is each component's share of the sum.",
+    "sounds": "How to read it: these are not recordings; each is the second of sound that pushes one deciding "
+    "component hardest, which can sound nothing like a cat or a dog.",
+}
+WORDS = {  # the project's glossary, in a sentence each, for readers of a report away from the docs
+    "window": "one second of the recording, scaled to its own peak; the model answers each window on its own.",
+    "p(dog)": "the model's probability that a window is a dog; the recording's answer is the mean over its "
+    "audible windows.",
+    "logit": "the number before the probability: 0 is undecided, positive leans dog, negative cat.",
+    "filter, component": "a filter is one learned pattern detector of a block; a component is a last-block "
+    "filter averaged over the window.",
+    "ReLU": "keeps positive values and sets negative ones to zero.",
+    "receptive field": "how much of the input one output step of a block hears.",
+}
+
+
+def _how_to_read(text: str) -> str:
+    return f'<p class="how">{html.escape(text)}</p>'
+
+
 def _overview_section(e: Explanation) -> list[str]:
     overview = plots.recording_overview(e.envelope, e.result["segments"], e.evidence, highlight=e.decisive,
                                         sample_rate=round(1 / ENVELOPE_SECONDS),
@@ -264,6 +297,7 @@ def _overview_section(e: Explanation) -> list[str]:
     end = e.excerpt_start + len(e.excerpt) / SAMPLE_RATE
     return [
         "<h2>Where the evidence sits</h2>",
+        _how_to_read(HOW_TO_READ["overview"]),
         f'<img alt="waveform, p(dog) per second and the evidence over time" src="{_png(overview)}">',
         _player(f"the recording, {e.excerpt_start:.0f} s to {end:.0f} s", e.excerpt),
     ]
@@ -277,8 +311,10 @@ def _decisive_section(e: Explanation, terms: Decision, decisive: int, window: np
         f"<p>Its logit is {terms.logit[0]:.2f} (p(dog) {terms.p_dog[0]:.3f}). Silencing its "
         f"{slice_ms} ms from {(e.decisive_slice or 0) * slice_ms} ms on moves the decision most.</p>",
         _player("the decisive second, as the model hears it (scaled to its peak)", window),
+        _how_to_read(HOW_TO_READ["layers"]),
         f'<img alt="the decisive second through every block" src="{_png(layers)}">',
         "<h2>The pooled components and their weights</h2>",
+        _how_to_read(HOW_TO_READ["components"]),
         f"<p>The logit is the sum of the bottom row plus the unit's bias ({terms.bias:.2f}): exactly, "
         "for a globally average-pooled network.</p>",
         f'<img alt="pooled components, weights and their products" src="{_png(_components_figure(terms))}">',
@@ -290,7 +326,7 @@ def _sounds_section(e: Explanation, terms: Decision) -> list[str]:
         return []
     intro = (
         "<h2>What the deciding components want to hear</h2><p>Each sound was found by gradient ascent on the "
-        "waveform, from quiet noise (catdog_cnn.hear.wants_to_hear).</p>"
+        "waveform, from quiet noise (catdog_cnn.hear.wants_to_hear).</p>" + _how_to_read(HOW_TO_READ["sounds"])
     )
     push = terms.contributions[0]
     return [intro] + [_player(f"component {i + 1} (push {push[i]:+.2f})", s) for i, s in e.sounds.items()]
@@ -304,8 +340,10 @@ def report_html(e: Explanation) -> str:
         f"<table>{_summary_rows(e)}</table>",
     ]
     parts += _overview_section(e)
+    words = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in WORDS.items())
     if e.terms is not None and e.decisive is not None and e.window is not None:
         parts += _decisive_section(e, e.terms, e.decisive, e.window) + _sounds_section(e, e.terms)
+    parts.append(f"<h2>Words used here</h2><dl>{words}</dl>")
     return PAGE.format(title=title, css=CSS, body="\n".join(parts))
 
 

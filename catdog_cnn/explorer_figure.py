@@ -19,10 +19,15 @@ from .peel import layer_title
 
 __all__ = ["Shown", "ExplorerFigure", "per_step"]
 
+
 def per_step(steps: int, seconds: float = 1.0) -> str:
     """How long one of ``steps`` equal steps of a window lasts, in words: ``"1/3 s"``, ``"50 ms"``."""
     share = Fraction(1, steps) * Fraction(seconds).limit_denominator(1000)
-    return f"1/{share.denominator} s" if share.numerator == 1 and share.denominator <= 20 else f"{float(share) * 1000:.0f} ms"
+    return (
+        f"1/{share.denominator} s"
+        if share.numerator == 1 and share.denominator <= 20
+        else f"{float(share) * 1000:.0f} ms"
+    )
 
 
 @dataclass

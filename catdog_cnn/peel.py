@@ -391,9 +391,7 @@ def class_separation(values: np.ndarray, y: np.ndarray) -> np.ndarray:
     return gap / np.sqrt((values[y == 1].var(axis=0) + values[y == 0].var(axis=0)) / 2 + 1e-12)
 
 
-def vote_of_units(
-    train: np.ndarray, y_train: np.ndarray, test: np.ndarray, *, k: int
-) -> np.ndarray:
+def vote_of_units(train: np.ndarray, y_train: np.ndarray, test: np.ndarray, *, k: int) -> np.ndarray:
     """Call each test row dog or cat by the plain vote of the ``k`` columns that best separate the training rows.
 
     The columns are chosen, standardised, signed (dog side up) and the threshold set on the training rows

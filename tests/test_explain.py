@@ -62,6 +62,13 @@ def test_the_page_embeds_every_image_and_sound(explained):
     assert "warble.flac" in page and f"{explained.result['p_dog']:.3f}" in page
 
 
+def test_the_page_says_how_to_read_each_section_and_what_was_not_scored(explained):
+    page = report_html(explained)
+    assert page.count('<p class="how">How to read it:') == 4  # overview, layers, components, sounds
+    assert "<dt>logit</dt>" in page and "<dt>ReLU</dt>" in page
+    assert "the last 0.50 s: shorter than a window" in page  # 3.5 s gives three windows of 1 s
+
+
 def test_a_silent_recording_gets_a_page_that_says_so(tmp_path):
     silent = tmp_path / "silence.wav"
     sf.write(silent, np.zeros(32_000, np.float32), 16_000)

@@ -48,8 +48,9 @@ def architecture(blocks: Sequence[BlockLike], *, title: str = "", sample_rate: i
         y = len(blocks) - 1 - row
         width = 0.25 + 0.35 * np.log10(max(b.steps, 1)) / widest
         face = "#f0f0f0" if b.name in ("input", "head") else "#d6e6f4"
-        ax.add_patch(FancyBboxPatch((0.5 - width / 2, y - 0.32), width, 0.64, boxstyle="round,pad=0.01,rounding_size=0.08",
-                                    facecolor=face, edgecolor="0.4", lw=0.8))  # fmt: skip
+        box = FancyBboxPatch((0.5 - width / 2, y - 0.32), width, 0.64, boxstyle="round,pad=0.01,rounding_size=0.08",
+                             facecolor=face, edgecolor="0.4", lw=0.8)  # fmt: skip
+        ax.add_patch(box)
         ax.text(0.5, y + 0.1, b.name, ha="center", va="center", fontsize=9, weight="bold")
         ax.text(0.5, y - 0.15, b.does, ha="center", va="center", fontsize=7.5)
         shape = f"{b.steps:,} × {b.channels}"
@@ -57,7 +58,9 @@ def architecture(blocks: Sequence[BlockLike], *, title: str = "", sample_rate: i
         ax.text(1.0, y, f"{b.params:,}", ha="left", va="center", fontsize=8.5, family="monospace")
         ax.text(1.22, y, _ms(b.field, sample_rate), ha="left", va="center", fontsize=8.5, family="monospace")
         if row:
-            ax.annotate("", (0.5, y + 0.33), (0.5, y + 0.67), arrowprops={"arrowstyle": "-|>", "color": "0.5", "lw": 0.8})
+            ax.annotate(
+                "", (0.5, y + 0.33), (0.5, y + 0.67), arrowprops={"arrowstyle": "-|>", "color": "0.5", "lw": 0.8}
+            )
     top = len(blocks) - 0.35
     for x, text, ha in ((0.0, "output\nsteps × channels", "right"), (1.0, "parameters", "left"),
                         (1.22, "one step\nhears", "left")):  # fmt: skip
