@@ -1,4 +1,4 @@
-"""The ``catdog-cnn`` command line: fetch-data, train, evaluate, predict, export-litert."""
+"""The ``catdog-cnn`` command line: fetch-data, train, evaluate, predict, explain, export-litert, export-web."""
 
 from __future__ import annotations
 
@@ -388,7 +388,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"run folder (default {DEFAULT_MODEL})")
     p.set_defaults(func=_export)
+
+    p = sub.add_parser(
+        "export-web",
+        help="write the explorer as a static web folder that runs the networks in any browser",
+        description="Write a static folder (index.html and its files) that any web server can host, or that opens "
+        "from the disk: the explorer, with the committed networks (or --model RUN ...) running in the page.",
+    )
+    p.add_argument("--out", type=Path, required=True, help="the folder to write")
+    p.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        dest="models",
+        metavar="RUN",
+        help="a run folder to include (repeat for several; default: the committed original and m5)",
+    )
+    p.add_argument("--examples", type=int, default=0, metavar="N",
+                   help="add N test windows from your local copy of the dataset (default 0)")  # fmt: skip
+    p.add_argument("--data-dir", type=Path, default=None, help="the dataset, for --examples")
+    p.set_defaults(func=_export_web)
     return parser
+
+
+def _export_web(args: argparse.Namespace) -> int:
+    from .config import MODELS_DIR
+    from .web import export_web
+
+    if args.examples < 0:
+        raise CatDogError(f"--examples must be 0 or more, not {args.examples}")
+    chosen: list[Path] = args.models or [MODELS_DIR / n for n in ("original", "m5")]
+    runs: dict[str, str | os.PathLike] = {Path(m).name: m for m in chosen}
+    files = export_web(args.out, runs, examples=args.examples, data_dir=args.data_dir)
+    size = sum(f.stat().st_size for f in files) / 1e6
+    print(f"{len(files)} files, {size:.2f} MB, in {args.out}: open {args.out / 'index.html'} or serve the folder")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

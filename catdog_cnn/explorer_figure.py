@@ -91,7 +91,8 @@ class ExplorerFigure:
         self.layer_image = self.ax_layer.imshow(
             np.zeros((2, 2)), aspect="auto", cmap="magma", interpolation="nearest", origin="lower"
         )
-        self.highlight = self.ax_layer.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor="cyan", lw=1.5))
+        self.highlight = Rectangle((0, 0), 1, 1, fill=False, edgecolor="cyan", lw=1.5)
+        self.ax_layer.add_patch(self.highlight)
         (self.filter_line,) = self.ax_layer.plot([], [], lw=0.6, color="tab:blue")
         self.fig.colorbar(self.layer_image, ax=self.ax_layer, label="activation", pad=0.01)
 
@@ -119,7 +120,7 @@ class ExplorerFigure:
         self.ax_cam.set_ylim(min(s.evidence.min(), 0) - 0.1, max(s.evidence.max(), 0) + 0.1)
         self.cam_line.set_label(f"class activation: dog evidence per {per_step(len(s.evidence), seconds)}")
         handles = [self.decisive_span, self.cam_line]
-        self.ax_wave.legend(handles, [h.get_label() for h in handles], loc="lower left", fontsize=7)
+        self.ax_wave.legend(handles, [str(h.get_label()) for h in handles], loc="lower left", fontsize=7)
         self.ax_wave.set_title(s.title, fontsize=10)
         self._draw_layer(s)
         self._draw_decision(s)

@@ -42,6 +42,8 @@ def test_the_wheel_carries_the_models_and_checksums(wheel):
         for part in ("model.keras", "model.tflite", "config.json", "metrics.json", "manifest.json"):
             assert f"catdog_cnn/models/{model}/{part}" in names
     assert "catdog_cnn/SHA256SUMS.cats_dogs" in names
+    for part in ("index.html", "net.js", "explorer.js", "style.css"):
+        assert f"catdog_cnn/web_static/{part}" in names  # export-web copies them from the installed package
     assert not any(name.startswith(("tests/", "notebooks/", "benchmarks/")) for name in names)
 
 
@@ -68,3 +70,6 @@ def test_an_installed_copy_predicts_away_from_the_repository(wheel, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert '"label"' in done.stdout and '"segments"' in done.stdout
+    web = subprocess.run([sys.executable, "-m", "catdog_cnn.cli", "export-web", "--out", "web"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)  # fmt: skip
+    assert web.returncode == 0 and (tmp_path / "web" / "explorer.js").is_file(), web.stderr

@@ -84,7 +84,8 @@ def all_layers(
     """
     rows = max(len(acts) for acts in named.values())
     fig = plt.figure(figsize=(5 * len(named), 0.95 * rows + 1.0), layout="constrained")
-    for sub, (net, acts) in zip(np.atleast_1d(fig.subfigures(1, len(named))), named.items(), strict=True):
+    subfigures = fig.subfigures(1, len(named), squeeze=False)[0]
+    for sub, (net, acts) in zip(subfigures, named.items(), strict=True):
         axes = sub.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
         for ax, (layer, act) in zip(axes, acts.items(), strict=False):
             steps, channels = act.shape

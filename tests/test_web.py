@@ -1,0 +1,187 @@
+"""The explorer for any browser: the exported folder, and the page in Chromium against Keras and predict.
+
+The folder is served from 127.0.0.1 by a server the test starts and stops; every request the page makes is
+recorded, and none may leave the folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS  # the file beside this one
+
+from catdog_cnn import peel
+from catdog_cnn.cli import main
+from catdog_cnn.config import MODELS_DIR
+from catdog_cnn.runs import load_run
+from catdog_cnn.web import STATIC_FILES
+
+MAX_FOLDER_MB = 5
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, real_data_dir) -> Path:
+    out = tmp_path_factory.mktemp("web") / "explorer"
+    assert main(["export-web", "--out", str(out), "--examples", "4", "--data-dir", str(real_data_dir)]) == 0
+    return out
+
+
+def test_the_folder_holds_the_page_its_networks_and_nothing_from_elsewhere(folder, tmp_path):
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*STATIC_FILES, "models.js", "examples.js"])
+    assert main(["export-web", "--out", str(tmp_path / "plain")]) == 0  # no examples: the size users get
+    assert sum(p.stat().st_size for p in (tmp_path / "plain").iterdir()) < MAX_FOLDER_MB * 1e6
+    assert (tmp_path / "plain" / "examples.js").read_text() == ""
+    for path in folder.iterdir():
+        text = path.read_text()
+        assert not re.search(r"(?:src|href)=\"(?!data:)[a-z]+:|https?://|\bimport\s*\(|fetch\(", text), path.name
+
+
+def test_a_negative_number_of_examples_is_refused(tmp_path, capsys):
+    assert main(["export-web", "--out", str(tmp_path / "x"), "--examples", "-1"]) == 1
+    assert "--examples must be 0 or more" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def served(folder):
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def fake_microphone(tmp_path_factory, real_data_dir) -> Path:
+    """A dog recording as Chromium's fake microphone plays it (it loops the file)."""
+    import soundfile as sf
+
+    audio, rate = sf.read(real_data_dir / "cats_dogs" / "dog_barking_0.wav", dtype="float32")
+    path = tmp_path_factory.mktemp("mic") / "mic.wav"
+    sf.write(path, audio[: 6 * rate], rate, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(fake_microphone):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("browser test: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    microphone = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={fake_microphone}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *microphone])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    page.requests, page.errors = [], []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(served + "index.html")
+    page.wait_for_function("window.catdog && document.querySelector('#model').options.length === 2")
+    yield page
+    assert page.errors == []
+    assert page.requests and all(url.startswith(served) or url.startswith("data:") for url in page.requests)
+    page.close()
+
+
+@pytest.mark.parametrize("name", ["original", "m5"])
+def test_the_page_computes_every_layer_as_keras_does(page, name, real_split):
+    from catdog_cnn.generator import evaluation_windows
+
+    windows = evaluation_windows(real_split.test, normalization="window")
+    x = windows.x[np.linspace(0, len(windows.x) - 1, 3).astype(int)]
+    model = load_run(MODELS_DIR / name)[0]
+    expected = peel.activations(model, x)
+    for i, window in enumerate(x):
+        ours = page.evaluate("([name, x]) => window.catdog.forward(name, x)", [name, window[:, 0].tolist()])
+        for layer, value in ours.items():
+            want = expected[layer][i].ravel()
+            worst = np.abs(np.asarray(value) - want).max()
+            if layer == "dense":
+                assert worst <= 1e-4, (name, i)
+            else:
+                assert worst <= 1e-3 * max(np.ptp(want), 1e-6), (name, layer, i)
+
+
+def test_an_opened_file_gets_the_answer_of_predict(page, real_data_dir):
+    from catdog_cnn.predict import load_predictor, predict_recording
+
+    for file in ("cat_1.wav", "dog_barking_0.wav"):
+        path = real_data_dir / "cats_dogs" / file
+        expected = predict_recording(load_predictor(MODELS_DIR / "m5"), path, quiet=True)
+        page.evaluate("delete document.body.dataset.analysedIn")
+        page.set_input_files("#file", str(path))
+        page.wait_for_function("document.body.dataset.analysedIn", timeout=60_000)
+        shown = float(page.inner_text("[data-testid=p-dog]"))
+        assert shown == pytest.approx(expected["p_dog"], abs=0.01) and page.inner_text("#label") == expected["label"]
+        segments = page.evaluate("window.catdog.state.analysis.windows.map(w => w.p)")
+        assert len(segments) == len(expected["segments"])
+        as_numbers = lambda values: [np.nan if v is None else v for v in values]  # noqa: E731
+        assert np.allclose(as_numbers(segments), as_numbers(expected["segments"]), atol=0.01, equal_nan=True)
+
+
+def test_peeling_a_second_in_the_page(page, real_data_dir):
+    page.set_input_files("#file", str(real_data_dir / "cats_dogs" / "dog_barking_0.wav"))
+    page.wait_for_function("document.body.dataset.analysedIn", timeout=60_000)
+    page.locator("#overview").click(position={"x": 100, "y": 50})  # a second near the start
+    assert page.inner_text("#second-name").startswith("1 s to 2 s")
+    block = page.locator("[data-testid=block-3]")
+    block.click(position={"x": 480, "y": 1})  # the top row: the last filter, in the middle of the second
+    assert "step" in page.inner_text("#field-caption") and "block 3" in page.inner_text("#field-caption")
+    page.locator("#blocks button").nth(2).click()
+    page.wait_for_function("document.body.dataset.played === '35'")  # m5 has 36 filters: the top row is 36
+    before = page.inner_text("#slide-text")
+    page.click("#slide-next")
+    assert page.inner_text("#slide-text") != before and page.inner_text("#slide-text").startswith("step 2 of")
+    logit = float(page.text_content("[data-testid=logit]"))
+    p = page.evaluate("window.catdog.state.analysis.windows[1].p")
+    assert 1 / (1 + np.exp(-logit)) == pytest.approx(p, abs=1e-4)  # the terms add up to the answer shown
+    page.select_option("#model", "original")
+    page.wait_for_function("document.querySelectorAll('#blocks canvas').length === 10")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.select_option("#model", "m5")
+    page.wait_for_function("document.querySelectorAll('#blocks canvas').length === 5")
+    page.screenshot(path=str(ARTIFACTS / "web_explorer.png"), full_page=True)
+
+
+def test_the_microphone_records_and_is_answered(page):
+    page.click("#record")
+    page.wait_for_function("document.body.dataset.analysedIn", timeout=30_000)
+    seconds = float(re.match(r"your recording: ([\d.]+) s", page.inner_text("#status")).group(1))
+    assert 4.5 <= seconds <= 5.5  # five seconds asked; the first audio callback may come a little late
+    assert 0 <= float(page.inner_text("[data-testid=p-dog]")) <= 1
+
+
+def test_a_test_window_from_the_examples(page):
+    page.select_option("#examples", index=1)
+    page.wait_for_function("document.body.dataset.analysedIn", timeout=30_000)
+    assert "one test window" in page.inner_text("#status")
+
+
+def test_the_page_opens_from_the_disk_too(browser, folder):
+    page = browser.new_page()
+    page.goto((folder / "index.html").as_uri())
+    assert page.evaluate("window.CATDOG_MODEL_NAMES") == ["original", "m5"]
+    page.close()
