@@ -3,7 +3,9 @@
 Each notebook becomes a chapter with nbconvert (JupyterLab's look, the outputs as committed): cells tagged
 ``remove-input`` show only what they print, cells tagged ``solution`` are folded under "Solution", and nothing
 is fetched from the network, so the book opens offline from its folder. docs/glossary.md becomes a chapter too,
-and index.html lists them all.
+and index.html lists them all. Images a lesson's text shows from ``img/`` are copied into ``OUT/img``, and
+the browser explorer (``catdog-cnn export-web``) is placed in ``OUT/explorer``, linked from the contents, so
+one static folder carries the lessons and the explorer.
 
 Usage: python book/build.py OUT
 """
@@ -14,6 +16,7 @@ import argparse
 import html
 import json
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -39,12 +42,15 @@ INDEX = """<!DOCTYPE html>
 <title>{title}</title><style>
 body{{font-family:system-ui,sans-serif;max-width:800px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}}
 li{{margin:.6em 0}} .goal{{color:#555;font-size:.95em}}
+.explorer{{background:#eef6fc;padding:.7em 1em;border-radius:6px}}
 </style></head><body>
 <h1>{title}</h1>
 <p>Lessons on a small network that tells cat sounds from dog sounds straight from the waveform, and on
 peeling its layers to see and hear what each one does. Every figure, number and sound here was computed by
 the notebooks of the <code>catdog-cnn</code> project; each lesson ends with what was learned and exercises
 with their solutions.</p>
+<p class="explorer"><a href="explorer/index.html"><b>Peel the network in your browser</b></a>: give it a
+recording of your own (or your microphone) and look inside, with nothing to install.</p>
 <ol>
 {chapters}
 </ol>
@@ -85,6 +91,22 @@ def _glossary_notebook() -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(GLOSSARY.read_text())])
 
 
+def _with_images(body: str, out: Path) -> str:
+    """Copy every ``../img/NAME`` the page shows into ``out/img`` and point the page there."""
+    for name in sorted(set(re.findall(r'src="\.\./img/([\w.-]+)"', body))):
+        (out / "img").mkdir(exist_ok=True)
+        shutil.copyfile(ROOT / "img" / name, out / "img" / name)
+    return body.replace('src="../img/', 'src="img/')
+
+
+def _explorer(out: Path) -> list[Path]:
+    """The browser explorer with the committed networks, in ``out/explorer``."""
+    from catdog_cnn.config import MODELS_DIR
+    from catdog_cnn.web import export_web
+
+    return export_web(out / "explorer", {name: MODELS_DIR / name for name in ("original", "m5")})
+
+
 def build(out: Path) -> list[Path]:
     """Write the book into ``out``; returns the pages written."""
     out.mkdir(parents=True, exist_ok=True)
@@ -96,6 +118,7 @@ def build(out: Path) -> list[Path]:
         resources = {"book_css": CSS, "book_nav": _nav(pages, at), "metadata": {"name": pages[at][1]}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         body = body.replace('href="../docs/glossary.md"', 'href="glossary.html"')
+        body = _with_images(body, out)
         (out / name).write_text(body, encoding="utf-8")
         written.append(out / name)
     chapters = "\n".join(
@@ -104,7 +127,7 @@ def build(out: Path) -> list[Path]:
     )
     (out / "index.html").write_text(INDEX.format(title=TITLE, chapters=chapters), encoding="utf-8")
     (out / "pages.json").write_text(json.dumps([name for name, _ in pages], indent=1))
-    return [out / "index.html", *written]
+    return [out / "index.html", *written, *_explorer(out)]
 
 
 def main() -> None:

@@ -29,6 +29,13 @@ def test_every_lesson_and_the_glossary_is_a_page(built):
         assert (built / f"{name}.html").is_file(), name
     index = (built / "index.html").read_text()
     assert all(f'href="{name}.html"' in index for name in names)
+    assert 'href="explorer/index.html"' in index and (built / "explorer" / "models.js").is_file()
+
+
+def test_images_the_lessons_show_from_img_travel_with_the_book(built):
+    page = (built / "05_layer_peeling.html").read_text()
+    assert 'src="img/kernel_slide.gif"' in page and "../img/" not in page
+    assert (built / "img" / "kernel_slide.gif").read_bytes()[:6] == b"GIF89a"
 
 
 def test_pages_hide_the_code_that_writes_prose_and_fold_the_solutions(built):

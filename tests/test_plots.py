@@ -291,3 +291,11 @@ def test_tone_probe_sorts_units_by_their_best_tone_silent_ones_last():
     assert [int(np.argmax(row)) if row.max() else -1 for row in rows] == [0, 1, 2, -1]
     assert fig.axes[0].get_ylabel() == "unit, by best tone"
     plt.close(fig)
+
+
+def test_layer_differences_draws_a_bar_per_layer_on_a_log_scale():
+    ax = plots.layer_differences({"conv_1": 1e-7, "relu_1": 0.0, "dense": 2e-6}, tolerance=1e-5)
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [1e-7, 1e-18, 2e-6] and ax.get_yscale() == "log"  # an exact zero still shows
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["conv_1", "relu_1", "dense"]
+    plt.close(ax.figure)

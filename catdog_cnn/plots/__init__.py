@@ -7,7 +7,7 @@ save them with :func:`save` into ``img/`` under stable names.
 from __future__ import annotations
 
 from ._base import CLASS_COLORS, EVIDENCE_CMAP, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
-from .anatomy import all_layers, architecture, filtered_copy, kernel_slide, save_animation
+from .anatomy import all_layers, architecture, filtered_copy, kernel_slide, layer_differences, save_animation
 from .audio import durations, kept_fraction, sounds, spectrograms, waveform_spectrogram, waveforms, window_batch
 from .network import (
     class_activation,
@@ -49,6 +49,7 @@ __all__ = [
     "all_layers",
     "filtered_copy",
     "kernel_slide",
+    "layer_differences",
     "waveforms",
     "waveform_spectrogram",
     "spectrograms",

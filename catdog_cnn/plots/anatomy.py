@@ -12,6 +12,7 @@ from typing import Protocol
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
@@ -175,3 +176,19 @@ def save_animation(
     path.parent.mkdir(parents=True, exist_ok=True)
     FuncAnimation(fig, draw, frames=list(frames), blit=False).save(path, writer=PillowWriter(fps=fps), dpi=dpi)
     return path
+
+
+def layer_differences(differences: dict[str, float], *, title: str = "", tolerance: float | None = None) -> Axes:
+    """The largest difference between two computations of each layer's output (a bar per layer, log scale),
+    with an optional ``tolerance`` line."""
+    fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
+    names = list(differences)
+    ax.bar(range(len(names)), [max(v, 1e-18) for v in differences.values()], color=LINE_COLORS[5])
+    if tolerance is not None:
+        ax.axhline(tolerance, color=LINE_COLORS[6], ls="--", lw=1, label=f"tolerance {tolerance:g}")
+        ax.legend(fontsize=8)
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("largest difference\n(share of the layer's range)")
+    ax.set_title(title, fontsize=10)
+    return ax
