@@ -4,7 +4,9 @@ Exports the explorer (the committed networks) into a temporary folder, serves it
 Chromium measures the time to load the page (navigation start to the load event, and until the networks are
 ready) and, for a 10-s excerpt of a real dog recording opened as a file, the time from the file being
 decoded to every panel drawn (the page's own measure, ``analysedIn``), for each network, several times.
-The largest difference between the page's p(dog) and `catdog-cnn predict`'s is recorded too.
+The largest difference between the page's p(dog) and `catdog-cnn predict`'s is recorded too, and, over
+test windows spread through the official test files, the largest difference between each layer's output in
+the page and in Keras (as a share of that layer's range; p(dog) as it is).
 
 Usage: python benchmarks/web.py [--out benchmarks/results/web.json] [--repeats 5]
 """
@@ -24,13 +26,30 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from catdog_cnn import peel
 from catdog_cnn.config import MODELS_DIR, SAMPLE_RATE
-from catdog_cnn.data import find_data_dir
+from catdog_cnn.data import find_data_dir, load_split
+from catdog_cnn.generator import evaluation_windows
 from catdog_cnn.predict import load_predictor, predict_recording
+from catdog_cnn.runs import load_run
 from catdog_cnn.web import export_web
 
 RECORDING = "dog_barking_0.wav"  # 17 s of barking; its first 10 s are used
 SECONDS = 10
+TEST_WINDOWS = 12  # spread through the official test windows, for the layer-by-layer comparison with Keras
+
+
+def layer_differences(page, name: str, x: np.ndarray) -> dict[str, float]:
+    """The largest page-against-Keras difference of every layer over windows ``x``, as a share of its range."""
+    expected = peel.activations(load_run(MODELS_DIR / name)[0], x)
+    worst: dict[str, float] = {}
+    for i, window in enumerate(x):
+        ours = page.evaluate("([name, x]) => window.catdog.forward(name, x)", [name, window[:, 0].tolist()])
+        for layer, value in ours.items():
+            want = expected[layer][i].ravel()
+            scale = 1.0 if layer == "dense" else max(float(np.ptp(want)), 1e-6)
+            worst[layer] = max(worst.get(layer, 0.0), float(np.abs(np.asarray(value) - want).max()) / scale)
+    return worst
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -74,26 +93,51 @@ def main() -> None:
                     analysis[name].append(float(page.evaluate("document.body.dataset.analysedIn")) / 1000)
                     p_dog[name] = float(page.inner_text("[data-testid=p-dog]"))
                 page.close()
+            windows = evaluation_windows(load_split(find_data_dir()).test, normalization="window")
+            x = windows.x[np.linspace(0, len(windows.x) - 1, TEST_WINDOWS).astype(int)]
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_function("window.catdog && document.querySelector('#model').options.length === 2")
+            differences = {name: layer_differences(page, name, x) for name in ("original", "m5")}
             browser.close()
         server.shutdown()
         expected = {n: predict_recording(load_predictor(MODELS_DIR / n), clip, quiet=True)["p_dog"] for n in p_dog}
         size = sum(f.stat().st_size for f in files)
+    analysed = {n: float(np.median(v)) for n, v in analysis.items()}
+    largest = max(abs(p_dog[n] - expected[n]) for n in p_dog)
+    rows = [
+        ("the exported folder (MB)", f"{size / 1e6:.2f}"),
+        ("page load, navigation to the load event (s)", f"{np.median(loads):.2f}"),
+        ("networks decoded and the page ready (s)", f"{np.median(ready):.2f}"),
+        *((f"a 10-s recording through {n}, decoded to every panel drawn (s)", f"{v:.2f}") for n, v in analysed.items()),
+        ("largest p(dog) difference, page against `predict`", f"{largest:.4f}"),
+        *(
+            (f"largest layer difference, page against Keras, {n} (share of the layer's range)",
+             f"{max(v for k, v in d.items() if k != 'dense'):.1e}")
+            for n, d in differences.items()
+        ),
+        *((f"largest p(dog) difference, page against Keras, {n}", f"{d['dense']:.1e}") for n, d in differences.items()),
+    ]  # fmt: skip
     out = {
+        "table": "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows),
         "folder_mb": size / 1e6,
         "files": sorted(f.name for f in files),
         "page_load_s": float(np.median(loads)),
         "ready_s": float(np.median(ready)),
-        "analysis_10s_recording_s": {n: float(np.median(v)) for n, v in analysis.items()},
+        "analysis_10s_recording_s": analysed,
         "p_dog_page": p_dog,
         "p_dog_predict": expected,
-        "largest_p_dog_difference": max(abs(p_dog[n] - expected[n]) for n in p_dog),
+        "largest_p_dog_difference": largest,
+        "layer_differences": differences,
+        "layers_vs_keras": max(v for d in differences.values() for k, v in d.items() if k != "dense"),
+        "test_windows": TEST_WINDOWS,
         "repeats": args.repeats,
         "cpus": os.cpu_count(),
         "browser": "headless Chromium (Debian), 127.0.0.1",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(json.dumps(out, indent=2))
+    print(out["table"])
 
 
 if __name__ == "__main__":

@@ -163,6 +163,8 @@ def test_peeling_a_second_in_the_page(page, real_data_dir):
     ARTIFACTS.mkdir(exist_ok=True)
     page.select_option("#model", "m5")
     page.wait_for_function("document.querySelectorAll('#blocks canvas').length === 5")
+    assert not page.inner_text("#field-caption").startswith("Shaded")  # a new network: no step chosen yet
+    page.locator("[data-testid=block-2]").click(position={"x": 330, "y": 40})
     page.screenshot(path=str(ARTIFACTS / "web_explorer.png"), full_page=True)
 
 

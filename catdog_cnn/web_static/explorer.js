@@ -130,7 +130,7 @@ function drawOverview() {
   $("label").textContent = a.label ?? "nothing audible";
   $("p-dog").textContent = a.pDog === null ? "none" : a.pDog.toFixed(4);
   const width = canvas.width, barTop = 10, barHeight = 60, n = a.windows.length;
-  const per = width / Math.max(n, a.seconds);
+  const per = (width - 50) / Math.max(n, a.seconds);  // room on the right for the scale
   a.windows.forEach((w, i) => {
     ctx.fillStyle = i === state.second ? "#fff3b0" : "#fafafa";
     ctx.fillRect(i * per, 0, per - 1, canvas.height);
@@ -147,8 +147,10 @@ function drawOverview() {
   ctx.beginPath(); ctx.moveTo(0, barTop + barHeight / 2); ctx.lineTo(width, barTop + barHeight / 2); ctx.stroke();
   ctx.setLineDash([]);
   ctx.fillStyle = "#333";
-  ctx.fillText("p(dog) 1", 2, barTop + 10);
-  ctx.fillText("0.5", 2, barTop + barHeight / 2 - 2);
+  ctx.textAlign = "right";
+  ctx.fillText("p(dog) 1", width - 2, barTop + 10);
+  ctx.fillText("0.5", width - 2, barTop + barHeight / 2 - 2);
+  ctx.textAlign = "left";
   waveform(ctx, state.samples, 0, 80, Math.round(per * a.seconds), 80);
   for (let i = 0; i < n; i++) ctx.fillText(`${i} s`, i * per + 3, canvas.height - 3);
 }
@@ -173,6 +175,8 @@ function peel() {  // every layer's output for the chosen second
 function drawSecond(x) {
   const [canvas, ctx] = context2d("second");
   const end = blocks(model())[state.block];
+  $("field-caption").textContent = "The chosen second as the network hears it: scaled so its loudest sample is 1. " +
+    "Click a block's picture below to see which part of this second one of its steps hears (its receptive field, shaded).";
   if (state.step !== null && end) {
     const [field, jump, start] = end.layer.field;
     const from = Math.max(start + state.step * jump, 0), to = Math.min(start + state.step * jump + field, x.length);
@@ -380,7 +384,7 @@ function setup() {
   $("overview").addEventListener("click", (event) => {
     if (!state.analysis) return;
     const box = $("overview").getBoundingClientRect(), a = state.analysis;
-    const at = Math.floor(((event.clientX - box.left) / box.width) * Math.max(a.windows.length, a.seconds));
+    const at = Math.floor((((event.clientX - box.left) / box.width) * $("overview").width) / (($("overview").width - 50) / Math.max(a.windows.length, a.seconds)));
     if (at < a.windows.length) { state.second = at; state.step = null; drawOverview(); drawInside(); }
   });
   $("slide-step").addEventListener("input", () => { state.slide = Number($("slide-step").value); drawSlide(); });
