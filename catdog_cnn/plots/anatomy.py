@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,25 +21,17 @@ from ..config import img_dir as default_img_dir
 from ._base import LINE_COLORS
 
 
-class BlockLike(Protocol):
-    """What :func:`architecture` reads of a block (:class:`~catdog_cnn.peel.Block`)."""
-
-    name: str
-    does: str
-    steps: int
-    channels: int
-    params: int
-    field: int
-
-
 def _ms(samples: float, sample_rate: int) -> str:
     ms = 1000 * samples / sample_rate
     return f"{ms:.2g} ms" if ms < 10 else f"{ms:.0f} ms"
 
 
-def architecture(blocks: Sequence[BlockLike], *, title: str = "", sample_rate: int = SAMPLE_RATE) -> Figure:
+def architecture(blocks: Sequence[Any], *, title: str = "", sample_rate: int = SAMPLE_RATE) -> Figure:
     """A network drawn as a column of boxes, input at the top: what each block does, its output shape
     (steps × channels), its parameters and the receptive field of one output step.
+
+    ``blocks`` are :class:`~catdog_cnn.peel.Block` (or anything with the same attributes), from
+    :func:`~catdog_cnn.peel.blocks`.
 
     The width of each box is proportional to the log of its output's steps, so the shrinking time axis shows.
     """
