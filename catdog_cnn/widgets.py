@@ -134,6 +134,7 @@ class LayerExplorer:
             w.HBox([self.sample, self.filter]), self.layer,
             w.HBox([self.info, self.audio]), w.HBox([self.hear_button, self.wanted]), self.message, self.image,
         ])  # fmt: skip
+        self.widget.add_class("catdog-explorer")
 
     def _set_model(self, model: keras.Model) -> None:
         """Show ``model``: its layers on the slider, its filters in the menu, a figure of its shape."""

@@ -1,0 +1,147 @@
+"""Learning from clip labels: m5 trained on stretches of several seconds, each labelled as its file is.
+
+Multiple-instance learning. A training example is a stretch of ``K`` consecutive one-second windows from one
+class's files; the m5 network scores every window (its logit, the usual GAP + sigmoid-unit network), a pooling
+over the ``K`` logits gives the stretch's logit, and the loss is the stretch's label against it. With a pooling
+that follows the strongest windows (log-sum-exp, a smooth maximum), a quiet window inside a dog stretch is no
+longer taught "dog" on its own. After training, the window network is an ordinary m5 model: it is scored on
+every one-second window of the validation files (windows and clips, the clip vote as `predict` takes it), as
+every other study is; the test files are not touched.
+
+Poolings: ``lse`` (log of the mean of exp(logit), a smooth maximum), ``mean`` (the mean logit: as if each
+window were taught on its own, a control with the same feed). Everything else is m5's recipe, with batches of
+32 windows (32 / K stretches).
+
+Usage: python experiments/clip_learning.py [--seeds 0 1 2] [--windows 4] [--pooling lse mean]
+       [--out experiments/results/clip_learning.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from catdog_cnn._keras import keras
+from catdog_cnn._quiet import c_stderr_silenced
+from catdog_cnn.data import load_split
+from catdog_cnn.evaluate import evaluate
+from catdog_cnn.generator import SegmentBatches, WindowSampler, _resampled
+from catdog_cnn.model import build_model
+from catdog_cnn.recipes import recipe
+from catdog_cnn.runs import eval_options, predictor
+from catdog_cnn.train import compile_for_training, set_seed, training_callbacks
+from catdog_cnn.windows import peak_normalize
+
+WINDOWS_PER_BATCH = 32  # as m5's batches: 32 windows, in 32 / K stretches
+
+
+class StretchSampler(WindowSampler):
+    """Draws balanced batches of ``k`` consecutive windows from one class's stream, each window augmented and
+    scaled on its own, as m5's training windows are."""
+
+    def __init__(self, *args, k: int, **kwargs) -> None:
+        self.k = k
+        super().__init__(*args, **kwargs)
+
+    def batch(self, rng: np.random.Generator, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        labels = rng.permutation(np.arange(batch_size) % 2).astype(np.float32)
+        length = self.k * self.segment
+        x = np.empty((batch_size, length), np.float32)
+        speed = self.augmentation.speed if self.augmentation else (1.0, 1.0)
+        for label in (0, 1):
+            rows = np.flatnonzero(labels == label)
+            stream = self.streams[label]
+            if len(stream) < length + 2:
+                stream = np.pad(stream, (0, length + 2 - len(stream)))
+            starts = rng.integers(0, len(stream) - int(length * speed[1]) - 1, size=len(rows))
+            x[rows] = _resampled(stream, starts, rng.uniform(*speed, size=len(rows)), length)
+        windows = x.reshape(batch_size * self.k, self.segment)
+        window_labels = np.repeat(labels, self.k)
+        if self.augmentation is not None:
+            windows, _ = self.augmentation(windows, window_labels, rng)
+        windows = peak_normalize(windows)
+        return windows.reshape(batch_size, length, 1).astype(np.float32), labels
+
+
+def stretch_model(window_model: keras.Model, k: int, pooling: str) -> tuple[keras.Model, keras.layers.Dense]:
+    """The network over a stretch of ``k`` windows: every window's logit from ``window_model``'s layers, pooled.
+
+    Returns the stretch model (its output p(dog) of the stretch) and its logit layer, whose weights are the
+    window model's sigmoid unit after training.
+    """
+    segment = window_model.input_shape[1]
+    features = keras.Model(window_model.inputs, window_model.get_layer("gap").output)
+    logit = keras.layers.Dense(1, name="window_logit")
+    inputs = keras.Input((k * segment, 1))
+    windows = keras.layers.Reshape((k, segment, 1))(inputs)
+    pooled = keras.layers.TimeDistributed(features)(windows)
+    dropped = keras.layers.Dropout(window_model.get_layer("dropout").rate)(pooled)
+    logits = logit(dropped)[..., 0]  # (batch, k)
+    if pooling == "lse":
+        stretch = keras.ops.logsumexp(logits, axis=1) - np.log(k)
+    elif pooling == "mean":
+        stretch = keras.ops.mean(logits, axis=1)
+    else:
+        raise SystemExit(f"unknown pooling {pooling!r}; choose lse or mean")
+    outputs = keras.layers.Activation("sigmoid")(stretch[:, None])
+    return keras.Model(inputs, outputs), logit
+
+
+def train_on_stretches(seed: int, k: int, pooling: str, split, *, quick: bool = False) -> tuple[keras.Model, dict]:
+    """m5's recipe with ``seed``, trained on stretches of ``k`` windows; returns the window model and a history.
+
+    ``quick`` trains m5's quick version (a few short epochs), to check that everything runs."""
+    config = recipe("m5", seed=seed, quick=quick)
+    steps = config.optimisation
+    set_seed(seed)
+    bags = max(WINDOWS_PER_BATCH // k, 2)
+    make = lambda clips, augmentation: StretchSampler(  # noqa: E731
+        clips, k=k, augmentation=augmentation, threshold=config.windows.threshold,
+        normalization=config.windows.normalization,
+    )  # fmt: skip
+    feed = SegmentBatches(make(split.train, config.augmentation), steps=steps.steps_per_epoch, batch_size=bags,
+                          seed=seed)  # fmt: skip
+    validation = SegmentBatches(make(split.validation, None), steps=steps.validation_steps, batch_size=bags,
+                                seed=seed + 10_000, fixed=True).arrays()  # fmt: skip
+    window_model = build_model(config.model.preset, **config.model.options)
+    model, logit = stretch_model(window_model, k, pooling)
+    compile_for_training(model, config)
+    start = time.perf_counter()
+    with c_stderr_silenced():
+        fit = model.fit(feed, epochs=steps.epochs, validation_data=validation, callbacks=training_callbacks(config),
+                        verbose=0)  # fmt: skip
+    window_model.get_layer("dense").set_weights(logit.get_weights())
+    return window_model, {"epochs_run": len(fit.history["loss"]), "seconds": time.perf_counter() - start}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--windows", type=int, default=4, help="windows per training stretch (K)")
+    parser.add_argument("--pooling", nargs="+", default=["lse"])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "clip_learning.json")
+    args = parser.parse_args()
+    rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
+    for pooling in args.pooling:
+        for seed in args.seeds:
+            split = load_split(seed=seed)
+            model, info = train_on_stretches(seed, args.windows, pooling, split)
+            metrics = evaluate(predictor(model), split.validation, **eval_options(recipe("m5", seed=seed)))
+            row = {"pooling": pooling, "windows": args.windows, "seed": seed, **info,
+                   "val_segment_accuracy": metrics["segment_accuracy"],
+                   "val_clip_accuracy": metrics["clip_accuracy_mean"]}  # fmt: skip
+            rows = [r for r in rows if (r["pooling"], r["windows"], r["seed"]) != (pooling, args.windows, seed)]
+            rows.append(row)
+            print(f"{pooling} K={args.windows} seed {seed}: validation windows {row['val_segment_accuracy']:.3f}, "
+                  f"clips {row['val_clip_accuracy']:.3f} ({info['epochs_run']} epochs, {info['seconds']:.0f} s)",
+                  flush=True)  # fmt: skip
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps({"rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
