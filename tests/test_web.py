@@ -146,7 +146,7 @@ def test_peeling_a_second_in_the_page(page, real_data_dir):
     page.set_input_files("#file", str(real_data_dir / "cats_dogs" / "dog_barking_0.wav"))
     page.wait_for_function("document.body.dataset.analysedIn", timeout=60_000)
     page.locator("#overview").click(position={"x": 100, "y": 50})  # a second near the start
-    assert page.inner_text("#second-name").startswith("1 s to 2 s")
+    assert page.inner_text("#second-name").startswith("from 1 s to 2 s")
     block = page.locator("[data-testid=block-3]")
     block.click(position={"x": 480, "y": 1})  # the top row: the last filter, in the middle of the second
     assert "step" in page.inner_text("#field-caption") and "block 3" in page.inner_text("#field-caption")

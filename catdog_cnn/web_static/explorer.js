@@ -122,6 +122,9 @@ function magma(v) {  // v in [0, 1]
   return MAGMA[i].map((c, k) => Math.round(c + f * (MAGMA[i + 1][k] - c)));
 }
 
+// p(dog) in words a reader trusts: three decimals, and "> 0.999" rather than a rounded 1.000
+const pText = (p) => (p > 0.9995 ? ">0.999" : p < 0.0005 ? "<0.001" : p.toFixed(3));
+
 const ms = (samples) => { const v = (1000 * samples) / RATE; return v < 10 ? `${v.toPrecision(2)} ms` : `${v.toFixed(0)} ms`; };
 
 // ---- 2 · the answer ------------------------------------------------------------------------------------
@@ -137,6 +140,10 @@ function drawOverview() {
     if (w.audible) {
       ctx.fillStyle = w.p > 0.5 ? BLUE : ORANGE;
       ctx.fillRect(i * per + 2, barTop + barHeight * (1 - w.p), per - 5, barHeight * w.p);
+      if (per > 34) {
+        ctx.fillStyle = "#fff";
+        ctx.fillText(pText(w.p), i * per + 4, barTop + barHeight - 4);
+      }
     } else {
       ctx.fillStyle = GREY;
       ctx.fillRect(i * per + 2, barTop + barHeight - 3, per - 5, 3);
@@ -183,7 +190,8 @@ function drawSecond(x) {
     ctx.fillStyle = "rgba(255, 200, 0, 0.45)";
     ctx.fillRect((from / x.length) * canvas.width, 0, Math.max(((to - from) / x.length) * canvas.width, 1), canvas.height);
     $("field-caption").textContent = `Shaded: the part of this second that step ${state.step + 1} of block ${end.block} hears, ` +
-      `${ms(to - from)} (its receptive field is ${ms(field)}; its steps are ${ms(jump)} apart, the time resolution of that block).`;
+      `${ms(to - from)}. That stretch is the step's receptive field (${ms(field)}: no sample outside it can change the step); ` +
+      `the block's steps are ${ms(jump)} apart, its time resolution.`;
   }
   waveform(ctx, x, 0, 5, canvas.width, canvas.height - 10);
 }
@@ -198,7 +206,8 @@ function drawBlocks(out) {
     const kinds = model().layers.filter((l) => l.name.endsWith(`_${end.block}`)).map((l) => ({ conv: "convolution", bn: "batch normalization", relu: "ReLU", pool: "max pool", log: "log(1 + x)" })[l.kind]);
     div.innerHTML = `<h3>block ${end.block}: ${kinds.join(" → ")}</h3>` +
       `<p class="note">${act.steps.toLocaleString()} steps × ${act.channels} filters; one step hears ${ms(field)}, steps are ${ms(jump)} apart. ` +
-      `Each row is one filter, bright where it answers strongly, black where the ReLU passed nothing. Click a row to choose a filter and a step.</p>`;
+      `Each row is one filter (filter 1 at the bottom, ${act.channels} at the top), bright where it answers strongly, black where ` +
+      `it gives zero (a ReLU passes nothing below zero). Click a row to choose a filter and a step.</p>`;
     const canvas = document.createElement("canvas");
     canvas.width = 960;
     canvas.height = Math.max(act.channels * (act.channels > 20 ? 4 : 9), 60);
@@ -213,7 +222,7 @@ function drawBlocks(out) {
       drawInside();
     });
     const play = document.createElement("button");
-    play.textContent = b === state.block ? `play filter ${state.filter + 1}` : "play filter 1";
+    play.textContent = b === state.block ? `play filter ${state.filter + 1} (outlined)` : "play filter 1 (bottom row)";
     play.addEventListener("click", () => playRow(act, b === state.block ? state.filter : 0));
     div.append(canvas, play);
     holder.append(div);
@@ -282,7 +291,8 @@ function slideData(x) {
   const stretch = x.slice(from, from + SLIDE_SAMPLES), stride = conv.settings.stride;
   const steps = Math.floor((SLIDE_SAMPLES - size) / stride) + 1;
   const out = Array.from({ length: steps }, (_, t) => kernel.reduce((sum, w, s) => sum + w * stretch[t * stride + s], 0));
-  return { kernel, stretch, stride, steps, out, filter, from };
+  const pool = model().layers.find((l) => l.kind === "pool" && l.name.endsWith("_1"));
+  return { kernel, stretch, stride, steps, out, filter, from, pool: pool ? pool.settings.size : 0 };
 }
 
 function drawSlide() {
@@ -320,7 +330,9 @@ function drawSlide() {
   $("slide-text").textContent = `step ${t + 1} of ${d.steps}: ${k} samples × ${k} weights, summed = ${d.out[t].toFixed(3)}`;
   $("slide-caption").textContent = `Filter ${d.filter + 1} of the first convolution (${k} weights) slides over 20 ms around the loudest ` +
     `sample of the chosen second, ${d.stride} sample(s) at a time. At each step the samples under it are multiplied by its weights and ` +
-    `added up: that sum is one step of the filter's output (before its bias, batch normalization and ReLU). Choose a row of block 1 above to slide another filter.`;
+    `added up: that sum is one step of the filter's output (before its bias, batch normalization and ReLU). Choose a row of block 1 above to slide another filter.` +
+    (d.pool ? ` Block 1's picture above then keeps the largest of every ${d.pool} steps (a max pool), so its steps lie ${ms(d.stride * d.pool)} apart ` +
+      `and each hears ${ms(d.kernel.length + d.stride * (d.pool - 1))}, a little more than the ${ms(d.kernel.length)} of one kernel.` : "");
 }
 
 // ---- 5 · the decision ---------------------------------------------------------------------------------
@@ -339,12 +351,17 @@ function drawDecision(out) {
   });
   ctx.fillStyle = "#333";
   ctx.fillRect(0, mid, canvas.width, 1);
-  ctx.fillText("b", (terms.length + 1) * per + per, canvas.height - 4);
-  ctx.fillText("sum", (terms.length + 2) * per + per / 2, canvas.height - 4);
-  ctx.fillText("w·g per component (blue pushes towards dog, orange towards cat)", 4, 12);
+  ctx.textAlign = "center";
+  ctx.fillText("b", (terms.length + 1) * per + per / 2 + per * 0.4, canvas.height - 4);
+  ctx.fillText("sum", (terms.length + 2) * per + per / 2 + per * 0.4, canvas.height - 4);
+  ctx.textAlign = "left";
+  ctx.fillText("w·g for each component (blue pushes towards dog, orange towards cat), then the bias b and the sum, the logit", 4, 12);
+  ctx.fillText(`+${top.toFixed(2)}`, 2, 28);
+  ctx.fillText(`-${top.toFixed(2)}`, 2, canvas.height - 18);
+  ctx.fillText("0", 2, mid - 3);
   $("decision-caption").textContent = `The last block's output is averaged over time into ${g.length} numbers g (one per filter: the ` +
     `components). Each is multiplied by a learned weight w, and the products are added to the bias b = ${bias.toFixed(3)}. That sum is the ` +
-    `logit, ${logit.toFixed(3)}: above 0 leans dog. p(dog) = 1 / (1 + e^(−logit)) = ${p.toFixed(4)} for this second.`;
+    `logit, ${logit.toFixed(3)}: above 0 leans dog. p(dog) = 1 / (1 + e^(−logit)), for this second ${pText(p)}.`;
   $("terms-table").innerHTML = "<tr><th>component</th><th>g</th><th>w</th><th>w·g</th></tr>" +
     terms.map((v, i) => `<tr><td>${i + 1}</td><td>${g[i].toFixed(4)}</td><td>${weights[i].toFixed(4)}</td><td>${v.toFixed(4)}</td></tr>`).join("") +
     `<tr><td>bias b</td><td></td><td></td><td>${bias.toFixed(4)}</td></tr><tr><th>logit (sum)</th><td></td><td></td><th data-testid="logit">${logit.toFixed(4)}</th></tr>`;
@@ -352,7 +369,7 @@ function drawDecision(out) {
 
 function drawInside() {
   const { window, out } = peel();
-  $("second-name").textContent = `${state.second} s to ${state.second + 1} s`;
+  $("second-name").textContent = `from ${state.second} s to ${state.second + 1} s`;
   drawSecond(window);
   drawBlocks(out);
   drawSlide();
