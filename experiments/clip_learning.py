@@ -13,7 +13,7 @@ window were taught on its own, a control with the same feed). Everything else is
 32 windows (32 / K stretches).
 
 Usage: python experiments/clip_learning.py [--seeds 0 1 2] [--windows 4] [--pooling lse mean]
-       [--out experiments/results/clip_learning.json]
+       [--out experiments/results/clip_learning.json] [--table-only]
 """
 
 from __future__ import annotations
@@ -118,14 +118,43 @@ def train_on_stretches(seed: int, k: int, pooling: str, split, *, quick: bool = 
     return window_model, {"epochs_run": len(fit.history["loss"]), "seconds": time.perf_counter() - start}
 
 
+POOLING_NAMES = {"lse": "clip labels, log-sum-exp over {k} windows", "mean": "clip labels, mean logit over {k} windows"}
+
+
+def table(rows: list[dict], reference: list[dict]) -> str:
+    """Validation windows and clips, mean ± sd over seeds, for m5 as adopted and each pooling tried."""
+    from catdog_cnn.results import mean_sd
+
+    groups = {"m5 as adopted: every window labelled as its file": reference}
+    for row in rows:
+        groups.setdefault(POOLING_NAMES[row["pooling"]].format(k=row["windows"]), []).append(row)
+    lines = ["| training examples | seeds | validation windows (%) | validation clips (%) |", "|---|---|---|---|"]
+    for name, group in groups.items():
+        cells = [mean_sd(group, key) for key in ("val_segment_accuracy", "val_clip_accuracy")]
+        lines.append(f"| {name} | {len(group)} | " + " | ".join(f"{m:.1f} ± {sd:.1f}" for m, sd in cells) + " |")
+    return "\n".join(lines)
+
+
+def adopted_m5(candidates: Path) -> list[dict]:
+    """m5's own validation rows, from the candidates study (the candidate that became the m5 preset)."""
+    results = json.loads(candidates.read_text())["results"]
+    return next(c["rows"] for c in results if "(adopted: the m5 preset)" in c["name"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--windows", type=int, default=4, help="windows per training stretch (K)")
     parser.add_argument("--pooling", nargs="+", default=["lse"])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "clip_learning.json")
+    parser.add_argument("--table-only", action="store_true", help="train nothing; write the table of the rows kept")
     args = parser.parse_args()
     rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
+    if args.table_only:
+        reference = adopted_m5(args.out.parent / "candidates.json")
+        args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+        print(table(rows, reference))
+        return
     for pooling in args.pooling:
         for seed in args.seeds:
             split = load_split(seed=seed)
@@ -139,8 +168,9 @@ def main() -> None:
             print(f"{pooling} K={args.windows} seed {seed}: validation windows {row['val_segment_accuracy']:.3f}, "
                   f"clips {row['val_clip_accuracy']:.3f} ({info['epochs_run']} epochs, {info['seconds']:.0f} s)",
                   flush=True)  # fmt: skip
+            reference = adopted_m5(args.out.parent / "candidates.json")
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps({"rows": rows}, indent=2) + "\n")
+            args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
