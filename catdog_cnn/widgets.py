@@ -104,7 +104,7 @@ class LayerExplorer:
         wide = w.Layout(width="60%")
         self.sample = w.IntSlider(0, 0, max(len(self.windows.x) - 1, 0), description="sample",
                                   continuous_update=False, layout=wide)  # fmt: skip
-        self.layer = w.IntSlider(1, 1, 1, readout=False, continuous_update=False, style={"description_width": "9em"},
+        self.layer = w.IntSlider(1, 1, 1, readout=False, continuous_update=False, style={"description_width": "13em"},
                                  layout=wide)  # fmt: skip
         self.filter = w.Dropdown(options=[("all", -1)], value=-1, description="filter")
         self.model_choice = w.Dropdown(options=list(dict.fromkeys([self.name, *self.paths])), value=self.name,
