@@ -111,7 +111,7 @@ def test_the_page_computes_every_layer_as_keras_does(page, name, real_split):
     from catdog_cnn.generator import evaluation_windows
 
     windows = evaluation_windows(real_split.test, normalization="window")
-    x = windows.x[np.linspace(0, len(windows.x) - 1, 3).astype(int)]
+    x = windows.x[np.linspace(0, len(windows.x) - 1, 2).astype(int)]
     model = load_run(MODELS_DIR / name)[0]
     expected = peel.activations(model, x)
     for i, window in enumerate(x):
