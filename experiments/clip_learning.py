@@ -8,12 +8,15 @@ longer taught "dog" on its own. After training, the window network is an ordinar
 every one-second window of the validation files (windows and clips, the clip vote as `predict` takes it), as
 every other study is; the test files are not touched.
 
+``--one-file`` draws each stretch wholly inside one file (files in proportion to the stretches they hold)
+rather than anywhere in the class's files joined end to end.
+
 Poolings: ``lse`` (log of the mean of exp(logit), a smooth maximum), ``mean`` (the mean logit: as if each
 window were taught on its own, a control with the same feed). Everything else is m5's recipe, with batches of
 32 windows (32 / K stretches).
 
 Usage: python experiments/clip_learning.py [--seeds 0 1 2] [--windows 4] [--pooling lse mean]
-       [--out experiments/results/clip_learning.json] [--table-only]
+       [--one-file] [--out experiments/results/clip_learning.json] [--table-only]
 """
 
 from __future__ import annotations
@@ -43,9 +46,22 @@ class StretchSampler(WindowSampler):
     """Draws balanced batches of ``k`` consecutive windows from one class's stream, each window augmented and
     scaled on its own, as m5's training windows are."""
 
-    def __init__(self, *args, k: int, **kwargs) -> None:
-        self.k = k
+    def __init__(self, *args, k: int, one_file: bool = False, **kwargs) -> None:
+        self.k, self.one_file = k, one_file
         super().__init__(*args, **kwargs)
+
+    def _starts(self, label: int, n: int, span: int, rng: np.random.Generator) -> np.ndarray:
+        """Where ``n`` stretches of ``span`` samples start: anywhere in the class's stream, or (``one_file``)
+        wholly inside one file, files drawn in proportion to the stretches they hold."""
+        stream = self.streams[label]
+        if not self.one_file:
+            return rng.integers(0, len(stream) - span - 1, size=n)
+        ends = np.r_[self.file_starts[label][1:], len(stream)]
+        room = np.maximum(ends - self.file_starts[label] - span, 0)
+        if room.sum() == 0:
+            return rng.integers(0, len(stream) - span - 1, size=n)
+        files = rng.choice(len(room), size=n, p=room / room.sum())
+        return self.file_starts[label][files] + rng.integers(0, room[files])
 
     def batch(self, rng: np.random.Generator, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         labels = rng.permutation(np.arange(batch_size) % 2).astype(np.float32)
@@ -55,9 +71,9 @@ class StretchSampler(WindowSampler):
         for label in (0, 1):
             rows = np.flatnonzero(labels == label)
             stream = self.streams[label]
-            if len(stream) < length + 2:
-                stream = np.pad(stream, (0, length + 2 - len(stream)))
-            starts = rng.integers(0, len(stream) - int(length * speed[1]) - 1, size=len(rows))
+            if len(stream) < length * speed[1] + 2:
+                stream = np.pad(stream, (0, int(length * speed[1]) + 2 - len(stream)))
+            starts = self._starts(label, len(rows), int(length * speed[1]) + 1, rng)
             x[rows] = _resampled(stream, starts, rng.uniform(*speed, size=len(rows)), length)
         windows = x.reshape(batch_size * self.k, self.segment)
         window_labels = np.repeat(labels, self.k)
@@ -91,7 +107,9 @@ def stretch_model(window_model: keras.Model, k: int, pooling: str) -> tuple[kera
     return keras.Model(inputs, outputs), logit
 
 
-def train_on_stretches(seed: int, k: int, pooling: str, split, *, quick: bool = False) -> tuple[keras.Model, dict]:
+def train_on_stretches(
+    seed: int, k: int, pooling: str, split, *, quick: bool = False, one_file: bool = False
+) -> tuple[keras.Model, dict]:
     """m5's recipe with ``seed``, trained on stretches of ``k`` windows; returns the window model and a history.
 
     ``quick`` trains m5's quick version (a few short epochs), to check that everything runs."""
@@ -100,7 +118,7 @@ def train_on_stretches(seed: int, k: int, pooling: str, split, *, quick: bool = 
     set_seed(seed)
     bags = max(WINDOWS_PER_BATCH // k, 2)
     make = lambda clips, augmentation: StretchSampler(  # noqa: E731
-        clips, k=k, augmentation=augmentation, threshold=config.windows.threshold,
+        clips, k=k, one_file=one_file, augmentation=augmentation, threshold=config.windows.threshold,
         normalization=config.windows.normalization,
     )  # fmt: skip
     feed = SegmentBatches(make(split.train, config.augmentation), steps=steps.steps_per_epoch, batch_size=bags,
@@ -119,6 +137,7 @@ def train_on_stretches(seed: int, k: int, pooling: str, split, *, quick: bool = 
 
 
 POOLING_NAMES = {"lse": "clip labels, log-sum-exp over {k} windows", "mean": "clip labels, mean logit over {k} windows"}
+ONE_FILE = ", each stretch inside one file"
 
 
 def table(rows: list[dict], reference: list[dict]) -> str:
@@ -127,7 +146,8 @@ def table(rows: list[dict], reference: list[dict]) -> str:
 
     groups = {"m5 as adopted: every window labelled as its file": reference}
     for row in rows:
-        groups.setdefault(POOLING_NAMES[row["pooling"]].format(k=row["windows"]), []).append(row)
+        name = POOLING_NAMES[row["pooling"]].format(k=row["windows"]) + (ONE_FILE if row.get("one_file") else "")
+        groups.setdefault(name, []).append(row)
     lines = ["| training examples | seeds | validation windows (%) | validation clips (%) |", "|---|---|---|---|"]
     for name, group in groups.items():
         cells = [mean_sd(group, key) for key in ("val_segment_accuracy", "val_clip_accuracy")]
@@ -147,6 +167,7 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=4, help="windows per training stretch (K)")
     parser.add_argument("--pooling", nargs="+", default=["lse"])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "clip_learning.json")
+    parser.add_argument("--one-file", action="store_true", help="draw each stretch wholly inside one file")
     parser.add_argument("--table-only", action="store_true", help="train nothing; write the table of the rows kept")
     args = parser.parse_args()
     rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
@@ -158,12 +179,13 @@ def main() -> None:
     for pooling in args.pooling:
         for seed in args.seeds:
             split = load_split(seed=seed)
-            model, info = train_on_stretches(seed, args.windows, pooling, split)
+            model, info = train_on_stretches(seed, args.windows, pooling, split, one_file=args.one_file)
             metrics = evaluate(predictor(model), split.validation, **eval_options(recipe("m5", seed=seed)))
-            row = {"pooling": pooling, "windows": args.windows, "seed": seed, **info,
+            row = {"pooling": pooling, "windows": args.windows, "seed": seed, "one_file": args.one_file, **info,
                    "val_segment_accuracy": metrics["segment_accuracy"],
                    "val_clip_accuracy": metrics["clip_accuracy_mean"]}  # fmt: skip
-            rows = [r for r in rows if (r["pooling"], r["windows"], r["seed"]) != (pooling, args.windows, seed)]
+            key = (pooling, args.windows, seed, args.one_file)
+            rows = [r for r in rows if (r["pooling"], r["windows"], r["seed"], r.get("one_file", False)) != key]
             rows.append(row)
             print(f"{pooling} K={args.windows} seed {seed}: validation windows {row['val_segment_accuracy']:.3f}, "
                   f"clips {row['val_clip_accuracy']:.3f} ({info['epochs_run']} epochs, {info['seconds']:.0f} s)",
