@@ -11,9 +11,10 @@ every other study is; the test files are not touched.
 ``--one-file`` draws each stretch wholly inside one file (files in proportion to the stretches they hold)
 rather than anywhere in the class's files joined end to end.
 
-Poolings: ``lse`` (log of the mean of exp(logit), a smooth maximum), ``mean`` (the mean logit: as if each
-window were taught on its own, a control with the same feed). Everything else is m5's recipe, with batches of
-32 windows (32 / K stretches).
+Poolings: ``lse`` (log of the mean of exp(logit), a smooth maximum), ``top2`` (the mean of the two highest
+logits: a dog stretch needs two dog windows, a cat stretch is judged by its two most dog-like), ``mean`` (the
+mean logit: as if each window were taught on its own, a control with the same feed). Everything else is m5's
+recipe, with batches of 32 windows (32 / K stretches).
 
 Usage: python experiments/clip_learning.py [--seeds 0 1 2] [--windows 4] [--pooling lse mean]
        [--one-file] [--out experiments/results/clip_learning.json] [--table-only]
@@ -99,10 +100,12 @@ def stretch_model(window_model: keras.Model, k: int, pooling: str) -> tuple[kera
     logits = logit(dropped)[..., 0]  # (batch, k)
     if pooling == "lse":
         stretch = keras.ops.logsumexp(logits, axis=1) - np.log(k)
+    elif pooling == "top2":
+        stretch = keras.ops.mean(keras.ops.top_k(logits, 2)[0], axis=1)
     elif pooling == "mean":
         stretch = keras.ops.mean(logits, axis=1)
     else:
-        raise SystemExit(f"unknown pooling {pooling!r}; choose lse or mean")
+        raise SystemExit(f"unknown pooling {pooling!r}; choose lse, top2 or mean")
     outputs = keras.layers.Activation("sigmoid")(stretch[:, None])
     return keras.Model(inputs, outputs), logit
 
@@ -136,7 +139,11 @@ def train_on_stretches(
     return window_model, {"epochs_run": len(fit.history["loss"]), "seconds": time.perf_counter() - start}
 
 
-POOLING_NAMES = {"lse": "clip labels, log-sum-exp over {k} windows", "mean": "clip labels, mean logit over {k} windows"}
+POOLING_NAMES = {
+    "lse": "clip labels, log-sum-exp over {k} windows",
+    "top2": "clip labels, mean of the 2 highest logits of {k} windows",
+    "mean": "clip labels, mean logit over {k} windows",
+}
 ONE_FILE = ", each stretch inside one file"
 
 

@@ -1,0 +1,120 @@
+"""Longer context: m5 trained and scored on windows of 2 or 4 s instead of 1 s.
+
+m5 ends in a global average over time, so a longer window costs no parameters: the same 19,369 weights hear
+``--seconds`` at once, and a bark anywhere in them counts for the whole window. A long window also holds more
+of a file's quiet seconds, so this is the window recipe's answer to the same question as clip labels. Every
+training window is ``--seconds`` long (m5's recipe otherwise: the same peak threshold, augmentation and
+scaling to each window's peak). The network is scored on the validation files in windows of the same length
+every second (a file shorter than a window is padded into one window, as ``predict`` pads a short file), and,
+the same weights on 1-s windows, as every other study is. The test files are not touched.
+
+Usage: python experiments/context.py [--seeds 0 1 2] [--seconds 2]
+       [--out experiments/results/context.json] [--table-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from catdog_cnn._keras import keras
+from catdog_cnn._quiet import c_stderr_silenced
+from catdog_cnn.config import SAMPLE_RATE, SEGMENT
+from catdog_cnn.data import load_split
+from catdog_cnn.evaluate import evaluate
+from catdog_cnn.generator import SegmentBatches, WindowSampler
+from catdog_cnn.model import build_model
+from catdog_cnn.recipes import recipe
+from catdog_cnn.runs import eval_options, predictor
+from catdog_cnn.train import compile_for_training, set_seed, training_callbacks
+
+sys.path.insert(0, str(Path(__file__).parent))
+from clip_learning import adopted_m5  # noqa: E402
+
+
+def train_long(seed: int, seconds: float, split) -> tuple[keras.Model, dict]:
+    """m5's recipe with ``seed`` on windows of ``seconds``; returns the model and a short history."""
+    config = recipe("m5", seed=seed)
+    steps, length = config.optimisation, int(seconds * SAMPLE_RATE)
+    set_seed(seed)
+    make = lambda clips, augmentation: WindowSampler(  # noqa: E731
+        clips, segment=length, augmentation=augmentation, threshold=config.windows.threshold,
+        normalization=config.windows.normalization,
+    )  # fmt: skip
+    feed = SegmentBatches(make(split.train, config.augmentation), steps=steps.steps_per_epoch,
+                          batch_size=steps.batch_size, seed=seed)  # fmt: skip
+    validation = SegmentBatches(make(split.validation, None), steps=steps.validation_steps,
+                                batch_size=steps.batch_size, seed=seed + 10_000, fixed=True).arrays()  # fmt: skip
+    model = compile_for_training(build_model("m5", **{**config.model.options, "input_length": length}), config)
+    start = time.perf_counter()
+    with c_stderr_silenced():
+        fit = model.fit(feed, epochs=steps.epochs, validation_data=validation, callbacks=training_callbacks(config),
+                        verbose=0)  # fmt: skip
+    return model, {"epochs_run": len(fit.history["loss"]), "seconds": time.perf_counter() - start}
+
+
+def one_second_copy(model: keras.Model, config) -> keras.Model:
+    """The same weights in a network whose input is one second."""
+    short = build_model("m5", **{**config.model.options, "input_length": SEGMENT})
+    short.set_weights(model.get_weights())
+    return short
+
+
+def table(rows: list[dict], reference: list[dict]) -> str:
+    """Validation windows (of the trained length and of 1 s) and clips, mean ± sd over seeds."""
+    from catdog_cnn.results import mean_sd
+
+    def cells(group: list[dict], keys: tuple[str, ...]) -> str:
+        return " | ".join("{:.1f} ± {:.1f}".format(*mean_sd(group, key)) for key in keys)
+
+    lines = [
+        "| window | seeds | validation windows of that length (%) | clips (%) | 1-s windows (%) | clips (%) |",
+        "|---|---|---|---|---|---|",
+        f"| 1 s (m5 as adopted) | {len(reference)} | "
+        + cells(reference, ("val_segment_accuracy", "val_clip_accuracy") * 2)
+        + " |",
+    ]
+    groups: dict[float, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["window_seconds"], []).append(row)
+    for seconds, group in sorted(groups.items()):
+        keys = ("val_segment_accuracy", "val_clip_accuracy", "val_1s_segment_accuracy", "val_1s_clip_accuracy")
+        lines.append(f"| {seconds:g} s | {len(group)} | {cells(group, keys)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seconds", type=float, default=2.0, help="window length in seconds")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "context.json")
+    parser.add_argument("--table-only", action="store_true", help="train nothing; write the table of the rows kept")
+    args = parser.parse_args()
+    rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
+    reference = adopted_m5(args.out.parent / "candidates.json")
+    for seed in [] if args.table_only else args.seeds:
+        split = load_split(seed=seed)
+        config = recipe("m5", seed=seed)
+        model, info = train_long(seed, args.seconds, split)
+        length = int(args.seconds * SAMPLE_RATE)
+        long = evaluate(predictor(model), split.validation, segment=length, **eval_options(config))
+        short = evaluate(predictor(one_second_copy(model, config)), split.validation, **eval_options(config))
+        row = {"window_seconds": args.seconds, "seed": seed, **info,
+               "val_segment_accuracy": long["segment_accuracy"], "val_clip_accuracy": long["clip_accuracy_mean"],
+               "val_1s_segment_accuracy": short["segment_accuracy"],
+               "val_1s_clip_accuracy": short["clip_accuracy_mean"]}  # fmt: skip
+        rows = [r for r in rows if (r["window_seconds"], r["seed"]) != (args.seconds, seed)] + [row]
+        print(f"{args.seconds:g}-s windows seed {seed}: validation windows {row['val_segment_accuracy']:.3f}, clips "
+              f"{row['val_clip_accuracy']:.3f}; as 1-s windows {row['val_1s_segment_accuracy']:.3f}, "
+              f"{row['val_1s_clip_accuracy']:.3f} ({info['epochs_run']} epochs, {info['seconds']:.0f} s)",
+              flush=True)  # fmt: skip
+        args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+    args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+    print(table(rows, reference))
+
+
+if __name__ == "__main__":
+    main()
