@@ -8,7 +8,7 @@ scaling to each window's peak). The network is scored on the validation files in
 every second (a file shorter than a window is padded into one window, as ``predict`` pads a short file), and,
 the same weights on 1-s windows, as every other study is. The test files are not touched.
 
-Usage: python experiments/context.py [--seeds 0 1 2] [--seconds 2]
+Usage: python experiments/context.py [--seeds 0 1 2] [--seconds 2] [--saved runs/context]
        [--out experiments/results/context.json] [--table-only]
 """
 
@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--seconds", type=float, default=2.0, help="window length in seconds")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "context.json")
+    parser.add_argument("--saved", type=Path, default=Path("runs/context"), help="where the networks are kept")
     parser.add_argument("--table-only", action="store_true", help="train nothing; write the table of the rows kept")
     args = parser.parse_args()
     rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
@@ -100,6 +101,8 @@ def main() -> None:
         config = recipe("m5", seed=seed)
         model, info = train_long(seed, args.seconds, split)
         length = int(args.seconds * SAMPLE_RATE)
+        args.saved.mkdir(parents=True, exist_ok=True)
+        model.save(args.saved / f"{args.seconds:g}s-seed{seed}.keras")
         long = evaluate(predictor(model), split.validation, segment=length, **eval_options(config))
         short = evaluate(predictor(one_second_copy(model, config)), split.validation, **eval_options(config))
         row = {"window_seconds": args.seconds, "seed": seed, **info,

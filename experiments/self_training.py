@@ -12,7 +12,9 @@ First networks: ``m5`` (m5's recipe, every window labelled as its file) and ``ls
 log-sum-exp over stretches of 4 windows: see ``clip_learning.py``), whose quiet dog seconds were never taught
 "dog" and so should score low.
 
-Usage: python experiments/self_training.py [--seeds 0 1 2] [--first lse4] [--below 0.5]
+Both networks are kept under ``--saved`` (a first network kept there is not trained again).
+
+Usage: python experiments/self_training.py [--seeds 0 1 2] [--first lse4] [--below 0.5] [--saved runs/self_training]
        [--out experiments/results/self_training.json] [--table-only]
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from catdog_cnn._keras import keras
 from catdog_cnn.data import load_split
 from catdog_cnn.evaluate import evaluate
 from catdog_cnn.generator import WindowSampler
@@ -68,13 +71,22 @@ def relabelled_sampler(probability: Callable[[np.ndarray], np.ndarray], below: f
     return Relabelled
 
 
-def first_network(name: str, seed: int, split):
-    """The first network of ``seed``: m5's recipe, or clip labels with log-sum-exp over 4 windows."""
+def first_network(name: str, seed: int, split, saved: Path):
+    """The first network of ``seed``: m5's recipe, or clip labels with log-sum-exp over 4 windows.
+
+    It is kept in ``saved`` and read from there when it was trained before."""
+    path = saved / f"first-{name}-seed{seed}.keras"
+    if path.is_file():
+        return keras.models.load_model(path)
     if name == "m5":
-        return train(recipe("m5", seed=seed), split, verbose=0)[0]
-    if name == "lse4":
-        return train_on_stretches(seed, 4, "lse", split)[0]
-    raise SystemExit(f"unknown first network {name!r}; choose m5 or lse4")
+        model = train(recipe("m5", seed=seed), split, verbose=0)[0]
+    elif name == "lse4":
+        model = train_on_stretches(seed, 4, "lse", split)[0]
+    else:
+        raise SystemExit(f"unknown first network {name!r}; choose m5 or lse4")
+    saved.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return model
 
 
 def table(rows: list[dict], reference: list[dict]) -> str:
@@ -103,16 +115,18 @@ def main() -> None:
     parser.add_argument("--first", default="lse4", choices=sorted(FIRST_NAMES))
     parser.add_argument("--below", type=float, default=0.5, help="drop dog windows the first network scores below")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "self_training.json")
+    parser.add_argument("--saved", type=Path, default=Path("runs/self_training"), help="where networks are kept")
     parser.add_argument("--table-only", action="store_true", help="train nothing; write the table of the rows kept")
     args = parser.parse_args()
     rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
     reference = adopted_m5(args.out.parent / "candidates.json")
     for seed in [] if args.table_only else args.seeds:
         split = load_split(seed=seed)
-        first = predictor(first_network(args.first, seed, split))
+        first = predictor(first_network(args.first, seed, split, args.saved))
         report: dict = {}
         config = recipe("m5", seed=seed)
         model, history = train(config, split, verbose=0, sampler=relabelled_sampler(first, args.below, report))
+        model.save(args.saved / f"{args.first}-below{args.below:g}-seed{seed}.keras")
         metrics = evaluate(predictor(model), split.validation, **eval_options(config))
         row = {"first": args.first, "below": args.below, "seed": seed, **report,
                "epochs_run": len(history["loss"]), "val_segment_accuracy": metrics["segment_accuracy"],
