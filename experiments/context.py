@@ -8,8 +8,12 @@ scaling to each window's peak). The network is scored on the validation files in
 every second (a file shorter than a window is padded into one window, as ``predict`` pads a short file), and,
 the same weights on 1-s windows, as every other study is. The test files are not touched.
 
+``--check`` trains nothing: it scores the kept networks on the official test files (beside m5's and the
+pretrained references' rows of ``benchmarks/results/accuracy.json``) and on the validation files changed by
+each condition of ``catdog_cnn.robustness`` (beside m5's rows of ``benchmarks/results/robustness-validation.json``).
+
 Usage: python experiments/context.py [--seeds 0 1 2] [--seconds 2] [--saved runs/context]
-       [--out experiments/results/context.json] [--table-only]
+       [--out experiments/results/context.json] [--table-only] [--check]
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from catdog_cnn.evaluate import evaluate
 from catdog_cnn.generator import SegmentBatches, WindowSampler
 from catdog_cnn.model import build_model
 from catdog_cnn.recipes import recipe
+from catdog_cnn.robustness import CONDITIONS, perturbed
 from catdog_cnn.runs import eval_options, predictor
 from catdog_cnn.train import compile_for_training, set_seed, training_callbacks
 
@@ -63,6 +68,57 @@ def one_second_copy(model: keras.Model, config) -> keras.Model:
     return short
 
 
+def checks(seconds: float, seeds: list[int], saved: Path) -> dict:
+    """The kept networks of ``seconds`` on the official test files and on changed validation files.
+
+    Returns per seed the test windows and clips (windows of the trained length and, the same weights, of 1 s),
+    and per robustness condition the validation windows and clips."""
+    length = int(seconds * SAMPLE_RATE)
+    test: list[dict] = []
+    robust: dict[str, list[dict]] = {condition: [] for condition in CONDITIONS}
+    for seed in seeds:
+        split, config = load_split(seed=seed), recipe("m5", seed=seed)
+        model = keras.models.load_model(saved / f"{seconds:g}s-seed{seed}.keras")
+        long = evaluate(predictor(model), split.test, segment=length, **eval_options(config))
+        short = evaluate(predictor(one_second_copy(model, config)), split.test, **eval_options(config))
+        test.append({"seed": seed, "segment_accuracy": long["segment_accuracy"],
+                     "clip_accuracy": long["clip_accuracy_mean"], "segment_1s_accuracy": short["segment_accuracy"],
+                     "clip_1s_accuracy": short["clip_accuracy_mean"]})  # fmt: skip
+        for condition, change in CONDITIONS.items():
+            clips = perturbed(split.validation, change, seed=seed)
+            m = evaluate(predictor(model), clips, segment=length, **eval_options(config))
+            robust[condition].append({"seed": seed, "segment_accuracy": m["segment_accuracy"],
+                                      "clip_accuracy": m["clip_accuracy_mean"]})  # fmt: skip
+            print(f"seed {seed} {condition}: windows {m['segment_accuracy']:.3f}", flush=True)
+    return {"test": test, "robustness": robust}
+
+
+def check_tables(seconds: float, found: dict, accuracy: Path, robustness: Path) -> tuple[str, str]:
+    """The test rows beside m5's and the pretrained references', and robustness beside m5's on validation."""
+    from catdog_cnn.results import cell
+
+    earlier = json.loads(accuracy.read_text())["results"]
+    test = [
+        "| network | seeds | test windows of its length (%) | test clips (%) | as 1-s windows (%) | clips (%) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in ("m5", "SoundNet-8 features + logistic regression", "BirdNET embedding (3 s) + logistic regression"):
+        rows = earlier[name]
+        test.append(f"| {name} | {len(rows)} | {cell(rows, 'segment_accuracy')} | "
+                    f"{cell(rows, 'clip_accuracy_mean')} | | |")  # fmt: skip
+    rows = found["test"]
+    test.append(f"| m5 on {seconds:g}-s windows | {len(rows)} | "
+                + " | ".join(cell(rows, k) for k in ("segment_accuracy", "clip_accuracy", "segment_1s_accuracy",
+                                                      "clip_1s_accuracy")) + " |")  # fmt: skip
+    m5 = json.loads(robustness.read_text())["results"]
+    robust = [f"| validation files | m5 | m5 on {seconds:g}-s windows |", "|---|---|---|"]
+    for condition, rows in found["robustness"].items():
+        pair = [m5[condition]["m5"], rows]
+        robust.append(f"| {condition} | " + " | ".join(
+            f"{cell(r, 'segment_accuracy')} (clips {cell(r, 'clip_accuracy')})" for r in pair) + " |")  # fmt: skip
+    return "\n".join(test), "\n".join(robust)
+
+
 def table(rows: list[dict], reference: list[dict]) -> str:
     """Validation windows (of the trained length and of 1 s) and clips, mean ± sd over seeds."""
     from catdog_cnn.results import mean_sd
@@ -92,10 +148,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="window length in seconds")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "context.json")
     parser.add_argument("--saved", type=Path, default=Path("runs/context"), help="where the networks are kept")
+    parser.add_argument("--check", action="store_true",
+                        help="train nothing; score the kept networks on the test files and on changed validation "
+                             "files")  # fmt: skip
     parser.add_argument("--table-only", action="store_true", help="train nothing; write the table of the rows kept")
     args = parser.parse_args()
-    rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
+    kept = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    rows = kept.get("rows", [])
     reference = adopted_m5(args.out.parent / "candidates.json")
+    if args.check:
+        found = checks(args.seconds, args.seeds, args.saved)
+        results = Path(__file__).parents[1] / "benchmarks" / "results"
+        test, robust = check_tables(args.seconds, found, results / "accuracy.json",
+                                    results / "robustness-validation.json")  # fmt: skip
+        kept |= {"checked": {"seconds": args.seconds, **found}, "test_table": test, "robustness_table": robust}
+        args.out.write_text(json.dumps(kept, indent=2) + "\n")
+        print(test, robust, sep="\n\n")
+        return
     for seed in [] if args.table_only else args.seeds:
         split = load_split(seed=seed)
         config = recipe("m5", seed=seed)
@@ -114,8 +183,10 @@ def main() -> None:
               f"{row['val_clip_accuracy']:.3f}; as 1-s windows {row['val_1s_segment_accuracy']:.3f}, "
               f"{row['val_1s_clip_accuracy']:.3f} ({info['epochs_run']} epochs, {info['seconds']:.0f} s)",
               flush=True)  # fmt: skip
-        args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
-    args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+        kept |= {"rows": rows, "table": table(rows, reference)}
+        args.out.write_text(json.dumps(kept, indent=2) + "\n")
+    kept |= {"rows": rows, "table": table(rows, reference)}
+    args.out.write_text(json.dumps(kept, indent=2) + "\n")
     print(table(rows, reference))
 
 
