@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from catdog_cnn._keras import keras
 from catdog_cnn._quiet import c_stderr_silenced
 from catdog_cnn.config import SAMPLE_RATE, SEGMENT
@@ -90,7 +92,28 @@ def checks(seconds: float, seeds: list[int], saved: Path) -> dict:
             robust[condition].append({"seed": seed, "segment_accuracy": m["segment_accuracy"],
                                       "clip_accuracy": m["clip_accuracy_mean"]})  # fmt: skip
             print(f"seed {seed} {condition}: windows {m['segment_accuracy']:.3f}", flush=True)
-    return {"test": test, "robustness": robust}
+    model = keras.models.load_model(saved / f"{seconds:g}s-seed{seeds[0]}.keras")
+    timing = {"seconds_1s": network_seconds(one_second_copy(model, recipe("m5")), SEGMENT),
+              f"seconds_{seconds:g}s": network_seconds(model, length)}  # fmt: skip
+    print(timing)
+    return {"test": test, "robustness": robust, "network_time_5s_file": timing}
+
+
+def network_seconds(model: keras.Model, length: int, recording: float = 5.0, repeats: int = 20) -> float:
+    """Median seconds LiteRT takes for the windows of a ``recording``-s file, windows of ``length`` every second:
+    the network's share of what ``catdog-cnn predict`` waits for."""
+    from catdog_cnn.litert import LiteRTPredictor
+
+    fast = LiteRTPredictor(model)
+    n = max(int(recording - length / SAMPLE_RATE) + 1, 1)
+    windows = np.random.default_rng(0).uniform(-1, 1, (n, length, 1)).astype(np.float32)
+    fast(windows)  # the first call plans the graph
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fast(windows)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def check_tables(seconds: float, found: dict, accuracy: Path, robustness: Path) -> tuple[str, str]:
@@ -116,6 +139,11 @@ def check_tables(seconds: float, found: dict, accuracy: Path, robustness: Path) 
         pair = [m5[condition]["m5"], rows]
         robust.append(f"| {condition} | " + " | ".join(
             f"{cell(r, 'segment_accuracy')} (clips {cell(r, 'clip_accuracy')})" for r in pair) + " |")  # fmt: skip
+    timing = found["network_time_5s_file"]
+    test.append("")
+    test.append(f"The network's share of `predict` on a 5-s file (LiteRT, median of 20): "
+                f"{1000 * timing['seconds_1s']:.1f} ms with five 1-s windows, "
+                f"{1000 * timing[f'seconds_{seconds:g}s']:.1f} ms with {seconds:g}-s windows every second.")  # fmt: skip
     return "\n".join(test), "\n".join(robust)
 
 
