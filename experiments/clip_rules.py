@@ -4,11 +4,11 @@
 log-sum-exp pooling over stretches learned to answer a stretch by its most dog-like windows, so the rule that
 matches its training is the log-sum-exp of the clip's window logits (minus the log of their number), which is
 above 0 when a few windows are strongly dog. Each rule is scored on every window of each seed's validation files,
-for networks kept by the studies (``--models NAME=PATTERN``, the pattern holding ``{seed}``); the test files are
-not touched.
+for networks kept by the studies (``--models NAME=PATTERN``, the pattern holding ``{seed}``), on 1-s windows as
+``predict`` cuts them (a network trained on longer windows keeps its weights); the test files are not touched.
 
 Usage: python experiments/clip_rules.py [--seeds 0 1 2]
-       [--models "m5=runs/self_training/first-m5-seed{seed}.keras" ...]
+       [--models "NAME=runs/context/2s-seed{seed}.keras" ...]
        [--out experiments/results/clip_rules.json]
 """
 
@@ -22,17 +22,28 @@ import numpy as np
 from scipy.special import logit, logsumexp
 
 from catdog_cnn._keras import keras
+from catdog_cnn.config import SEGMENT
 from catdog_cnn.data import load_split
 from catdog_cnn.generator import evaluation_windows
+from catdog_cnn.model import build_model
 from catdog_cnn.recipes import recipe
 from catdog_cnn.results import cell
 from catdog_cnn.runs import eval_options, predictor
 
 DEFAULT_MODELS = [
-    "m5=runs/self_training/first-m5-seed{seed}.keras",
     "clip labels, log-sum-exp over 4 windows=runs/self_training/first-lse4-seed{seed}.keras",
+    "trained on 2-s windows=runs/context/2s-seed{seed}.keras",
 ]
 P_LIMIT = 1e-7  # probabilities are clipped to [P_LIMIT, 1 - P_LIMIT] before their logit is taken
+
+
+def one_second(model: keras.Model) -> keras.Model:
+    """``model`` (an m5 network) as predict runs it: the same weights on 1-s windows."""
+    if model.input_shape[1] == SEGMENT:
+        return model
+    short = build_model("m5", **{**recipe("m5").model.options, "input_length": SEGMENT})
+    short.set_weights(model.get_weights())
+    return short
 
 
 def clip_rules(p: np.ndarray, clip: np.ndarray, n_clips: int) -> dict[str, np.ndarray]:
@@ -61,7 +72,7 @@ def main() -> None:
         windows = evaluation_windows(split.validation, **eval_options(recipe("m5", seed=seed)))
         for spec in args.models:
             name, pattern = spec.split("=", 1)
-            p = predictor(keras.models.load_model(pattern.format(seed=seed)))(windows.x)
+            p = predictor(one_second(keras.models.load_model(pattern.format(seed=seed))))(windows.x)
             for rule, dog in clip_rules(p, windows.clip, len(windows.names)).items():
                 accuracy.setdefault(name, {}).setdefault(rule, []).append(float(np.mean(dog == windows.clip_labels)))
     lines = ["| network | clip rule | seeds | validation clips (%) |", "|---|---|---|---|"]
