@@ -36,6 +36,7 @@ from catdog_cnn.evaluate import evaluate
 from catdog_cnn.generator import SegmentBatches, WindowSampler, _resampled
 from catdog_cnn.model import build_model
 from catdog_cnn.recipes import recipe
+from catdog_cnn.results import cell
 from catdog_cnn.runs import eval_options, predictor
 from catdog_cnn.train import compile_for_training, set_seed, training_callbacks
 from catdog_cnn.windows import peak_normalize
@@ -147,18 +148,20 @@ POOLING_NAMES = {
 ONE_FILE = ", each stretch inside one file"
 
 
+def validation_cells(group: list[dict]) -> str:
+    """Two table cells: validation windows and clips, mean ± sd in percent over the rows of ``group``."""
+    return " | ".join(cell(group, key) for key in ("val_segment_accuracy", "val_clip_accuracy"))
+
+
 def table(rows: list[dict], reference: list[dict]) -> str:
     """Validation windows and clips, mean ± sd over seeds, for m5 as adopted and each pooling tried."""
-    from catdog_cnn.results import mean_sd
-
     groups = {"m5 as adopted: every window labelled as its file": reference}
     for row in rows:
         name = POOLING_NAMES[row["pooling"]].format(k=row["windows"]) + (ONE_FILE if row.get("one_file") else "")
         groups.setdefault(name, []).append(row)
     lines = ["| training examples | seeds | validation windows (%) | validation clips (%) |", "|---|---|---|---|"]
     for name, group in groups.items():
-        cells = [mean_sd(group, key) for key in ("val_segment_accuracy", "val_clip_accuracy")]
-        lines.append(f"| {name} | {len(group)} | " + " | ".join(f"{m:.1f} ± {sd:.1f}" for m, sd in cells) + " |")
+        lines.append(f"| {name} | {len(group)} | {validation_cells(group)} |")
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from catdog_cnn.runs import eval_options, predictor
 from catdog_cnn.train import train
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clip_learning import adopted_m5  # noqa: E402
+from clip_learning import adopted_m5, validation_cells  # noqa: E402
 
 FRAME = 320  # 20 ms at 16 kHz
 FLOOR_PERCENTILE = 10  # a file's noise floor: this percentile of its frames' energies
@@ -69,8 +69,6 @@ def event_sampler(above_db: float, report: dict) -> type:
 
 def table(rows: list[dict], reference: list[dict]) -> str:
     """Validation windows and clips, mean ± sd over seeds, beside m5 as adopted."""
-    from catdog_cnn.results import mean_sd
-
     groups = {"m5 as adopted: any offset reaching 0.1 of its file's peak": reference}
     for row in rows:
         groups.setdefault(f"an event {row['above']:g} dB over its file's floor in the middle 0.5 s", []).append(row)
@@ -82,9 +80,7 @@ def table(rows: list[dict], reference: list[dict]) -> str:
         kept = "–" if group is reference else " / ".join(
             f"{100 * np.mean([r[f'kept_{c}_windows'] for r in group]):.0f}" for c in LABELS
         )  # fmt: skip
-        cells = [mean_sd(group, key) for key in ("val_segment_accuracy", "val_clip_accuracy")]
-        lines.append(f"| {name} | {len(group)} | {kept} | " + " | ".join(f"{m:.1f} ± {sd:.1f}" for m, sd in cells)
-                     + " |")  # fmt: skip
+        lines.append(f"| {name} | {len(group)} | {kept} | {validation_cells(group)} |")
     return "\n".join(lines)
 
 

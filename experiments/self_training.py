@@ -38,7 +38,7 @@ from catdog_cnn.train import train
 from catdog_cnn.windows import peak_normalize
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clip_learning import adopted_m5, train_on_stretches  # noqa: E402
+from clip_learning import adopted_m5, train_on_stretches, validation_cells  # noqa: E402
 
 HOP = 4_000  # the first network scores the dog stream every quarter second
 DOG = 1
@@ -91,8 +91,6 @@ def first_network(name: str, seed: int, split, saved: Path):
 
 def table(rows: list[dict], reference: list[dict]) -> str:
     """Validation windows and clips, mean ± sd over seeds, beside m5 as adopted."""
-    from catdog_cnn.results import mean_sd
-
     groups = {"m5 as adopted: every window labelled as its file": reference}
     for row in rows:
         name = f"dog windows below {row['below']} by {FIRST_NAMES[row['first']]} dropped, then m5's recipe"
@@ -103,9 +101,7 @@ def table(rows: list[dict], reference: list[dict]) -> str:
     ]
     for name, group in groups.items():
         dropped = "–" if group is reference else f"{100 * np.mean([r['dropped_dog_windows'] for r in group]):.0f}"
-        cells = [mean_sd(group, key) for key in ("val_segment_accuracy", "val_clip_accuracy")]
-        lines.append(f"| {name} | {len(group)} | {dropped} | " + " | ".join(f"{m:.1f} ± {sd:.1f}" for m, sd in cells)
-                     + " |")  # fmt: skip
+        lines.append(f"| {name} | {len(group)} | {dropped} | {validation_cells(group)} |")
     return "\n".join(lines)
 
 
