@@ -30,7 +30,7 @@ from catdog_cnn.runs import eval_options, predictor
 from catdog_cnn.train import train
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clip_learning import adopted_m5, validation_cells  # noqa: E402
+from clip_learning import adopted_m5, against_m5, validation_cells  # noqa: E402
 
 FRAME = 320  # 20 ms at 16 kHz
 FLOOR_PERCENTILE = 10  # a file's noise floor: this percentile of its frames' energies
@@ -73,14 +73,15 @@ def table(rows: list[dict], reference: list[dict]) -> str:
     for row in rows:
         groups.setdefault(f"an event {row['above']:g} dB over its file's floor in the middle 0.5 s", []).append(row)
     lines = [
-        "| training windows | seeds | cat / dog windows kept (%) | validation windows (%) | validation clips (%) |",
-        "|---|---|---|---|---|",
+        "| training windows | seeds | share of windows kept, cat / dog (%) | validation windows (%) "
+        "| validation clips (%) | clips against m5, seed by seed |",
+        "|---|---|---|---|---|---|",
     ]
     for name, group in groups.items():
         kept = "–" if group is reference else " / ".join(
             f"{100 * np.mean([r[f'kept_{c}_windows'] for r in group]):.0f}" for c in LABELS
         )  # fmt: skip
-        lines.append(f"| {name} | {len(group)} | {kept} | {validation_cells(group)} |")
+        lines.append(f"| {name} | {len(group)} | {kept} | {validation_cells(group)} | {against_m5(group, reference)} |")
     return "\n".join(lines)
 
 

@@ -38,7 +38,7 @@ from catdog_cnn.train import train
 from catdog_cnn.windows import peak_normalize
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clip_learning import adopted_m5, train_on_stretches, validation_cells  # noqa: E402
+from clip_learning import adopted_m5, against_m5, train_on_stretches, validation_cells  # noqa: E402
 
 HOP = 4_000  # the first network scores the dog stream every quarter second
 DOG = 1
@@ -96,12 +96,14 @@ def table(rows: list[dict], reference: list[dict]) -> str:
         name = f"dog windows below {row['below']} by {FIRST_NAMES[row['first']]} dropped, then m5's recipe"
         groups.setdefault(name, []).append(row)
     lines = [
-        "| training windows | seeds | dog windows dropped (%) | validation windows (%) | validation clips (%) |",
-        "|---|---|---|---|---|",
+        "| training windows | seeds | dog windows dropped (%) | validation windows (%) | validation clips (%) "
+        "| clips against m5, seed by seed |",
+        "|---|---|---|---|---|---|",
     ]
     for name, group in groups.items():
         dropped = "–" if group is reference else f"{100 * np.mean([r['dropped_dog_windows'] for r in group]):.0f}"
-        lines.append(f"| {name} | {len(group)} | {dropped} | {validation_cells(group)} |")
+        vote = against_m5(group, reference)
+        lines.append(f"| {name} | {len(group)} | {dropped} | {validation_cells(group)} | {vote} |")
     return "\n".join(lines)
 
 
