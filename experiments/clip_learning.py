@@ -179,6 +179,12 @@ def table(rows: list[dict], reference: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def save_rows(out: Path, rows: list[dict], text: str) -> None:
+    """Write a study's ``rows`` and their Markdown table ``text`` to ``out``, where docs/generate.py reads it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rows": rows, "table": text}, indent=2) + "\n")
+
+
 def adopted_m5(candidates: Path) -> list[dict]:
     """m5's own validation rows, from the candidates study (the candidate that became the m5 preset)."""
     results = json.loads(candidates.read_text())["results"]
@@ -197,7 +203,7 @@ def main() -> None:
     rows = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
     if args.table_only:
         reference = adopted_m5(args.out.parent / "candidates.json")
-        args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+        save_rows(args.out, rows, table(rows, reference))
         print(table(rows, reference))
         return
     for pooling in args.pooling:
@@ -215,8 +221,7 @@ def main() -> None:
                   f"clips {row['val_clip_accuracy']:.3f} ({info['epochs_run']} epochs, {info['seconds']:.0f} s)",
                   flush=True)  # fmt: skip
             reference = adopted_m5(args.out.parent / "candidates.json")
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+            save_rows(args.out, rows, table(rows, reference))
 
 
 if __name__ == "__main__":

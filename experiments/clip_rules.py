@@ -16,34 +16,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 from scipy.special import logit, logsumexp
 
 from catdog_cnn._keras import keras
-from catdog_cnn.config import SEGMENT
 from catdog_cnn.data import load_split
 from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.model import build_model
 from catdog_cnn.recipes import recipe
 from catdog_cnn.results import cell
 from catdog_cnn.runs import eval_options, predictor
+
+sys.path.insert(0, str(Path(__file__).parent))
+from context import one_second_copy  # noqa: E402
 
 DEFAULT_MODELS = [
     "clip labels, log-sum-exp over 4 windows=runs/self_training/first-lse4-seed{seed}.keras",
     "trained on 2-s windows=runs/context/2s-seed{seed}.keras",
 ]
 P_LIMIT = 1e-7  # probabilities are clipped to [P_LIMIT, 1 - P_LIMIT] before their logit is taken
-
-
-def one_second(model: keras.Model) -> keras.Model:
-    """``model`` (an m5 network) as predict runs it: the same weights on 1-s windows."""
-    if model.input_shape[1] == SEGMENT:
-        return model
-    short = build_model("m5", **{**recipe("m5").model.options, "input_length": SEGMENT})
-    short.set_weights(model.get_weights())
-    return short
 
 
 def clip_rules(p: np.ndarray, clip: np.ndarray, n_clips: int) -> dict[str, np.ndarray]:
@@ -72,7 +65,7 @@ def main() -> None:
         windows = evaluation_windows(split.validation, **eval_options(recipe("m5", seed=seed)))
         for spec in args.models:
             name, pattern = spec.split("=", 1)
-            p = predictor(one_second(keras.models.load_model(pattern.format(seed=seed))))(windows.x)
+            p = predictor(one_second_copy(keras.models.load_model(pattern.format(seed=seed))))(windows.x)
             for rule, dog in clip_rules(p, windows.clip, len(windows.names)).items():
                 accuracy.setdefault(name, {}).setdefault(rule, []).append(float(np.mean(dog == windows.clip_labels)))
     lines = ["| network | clip rule | seeds | validation clips (%) |", "|---|---|---|---|"]

@@ -64,9 +64,11 @@ def train_long(seed: int, seconds: float, split) -> tuple[keras.Model, dict]:
     return model, {"epochs_run": len(fit.history["loss"]), "seconds": time.perf_counter() - start}
 
 
-def one_second_copy(model: keras.Model, config) -> keras.Model:
-    """The same weights in a network whose input is one second."""
-    short = build_model("m5", **{**config.model.options, "input_length": SEGMENT})
+def one_second_copy(model: keras.Model) -> keras.Model:
+    """``model`` (an m5 network) as ``predict`` runs it: the same weights in a network whose input is one second."""
+    if model.input_shape[1] == SEGMENT:
+        return model
+    short = build_model("m5", **{**recipe("m5").model.options, "input_length": SEGMENT})
     short.set_weights(model.get_weights())
     return short
 
@@ -82,22 +84,23 @@ def checks(seconds: float, seeds: list[int], saved: Path) -> dict:
     for seed in seeds:
         split, config = load_split(seed=seed), recipe("m5", seed=seed)
         model = keras.models.load_model(saved / f"{seconds:g}s-seed{seed}.keras")
-        long = evaluate(predictor(model), split.test, segment=length, **eval_options(config))
-        short = evaluate(predictor(one_second_copy(model, config)), split.test, **eval_options(config))
+        on_long, on_short = predictor(model), predictor(one_second_copy(model))
+        long = evaluate(on_long, split.test, segment=length, **eval_options(config))
+        short = evaluate(on_short, split.test, **eval_options(config))
         test.append({"seed": seed, "segment_accuracy": long["segment_accuracy"],
                      "clip_accuracy": long["clip_accuracy_mean"], "segment_1s_accuracy": short["segment_accuracy"],
                      "clip_1s_accuracy": short["clip_accuracy_mean"]})  # fmt: skip
         for condition, change in CONDITIONS.items():
             clips = perturbed(split.validation, change, seed=seed)
-            m = evaluate(predictor(model), clips, segment=length, **eval_options(config))
-            m1 = evaluate(predictor(one_second_copy(model, config)), clips, **eval_options(config))
+            m = evaluate(on_long, clips, segment=length, **eval_options(config))
+            m1 = evaluate(on_short, clips, **eval_options(config))
             robust[condition].append({"seed": seed, "segment_accuracy": m["segment_accuracy"],
                                       "clip_accuracy": m["clip_accuracy_mean"],
                                       "segment_1s_accuracy": m1["segment_accuracy"],
                                       "clip_1s_accuracy": m1["clip_accuracy_mean"]})  # fmt: skip
             print(f"seed {seed} {condition}: windows {m['segment_accuracy']:.3f}", flush=True)
     model = keras.models.load_model(saved / f"{seconds:g}s-seed{seeds[0]}.keras")
-    timing = {"seconds_1s": network_seconds(one_second_copy(model, recipe("m5")), SEGMENT),
+    timing = {"seconds_1s": network_seconds(one_second_copy(model), SEGMENT),
               f"seconds_{seconds:g}s": network_seconds(model, length)}  # fmt: skip
     print(timing)
     return {"test": test, "robustness": robust, "network_time_5s_file": timing}
@@ -168,10 +171,10 @@ def m5_rows(results: Path) -> list[dict]:
 def table(rows: list[dict], reference: list[dict]) -> str:
     """Validation windows (of the trained length and of 1 s) and clips, mean ± sd over seeds, beside m5 over
     the same seeds, and seed by seed: the seeds whose clips are more (fewer) right than m5's."""
-    from catdog_cnn.results import mean_sd
+    from catdog_cnn.results import cell
 
     def cells(group: list[dict], keys: tuple[str, ...]) -> str:
-        return " | ".join("{:.1f} ± {:.1f}".format(*mean_sd(group, key)) for key in keys)
+        return " | ".join(cell(group, key) for key in keys)
 
     lines = [
         "| window | seeds | validation windows of that length (%) | their clips (%) | 1-s windows (%) "
@@ -225,7 +228,7 @@ def main() -> None:
         args.saved.mkdir(parents=True, exist_ok=True)
         model.save(args.saved / f"{args.seconds:g}s-seed{seed}.keras")
         long = evaluate(predictor(model), split.validation, segment=length, **eval_options(config))
-        short = evaluate(predictor(one_second_copy(model, config)), split.validation, **eval_options(config))
+        short = evaluate(predictor(one_second_copy(model)), split.validation, **eval_options(config))
         row = {"window_seconds": args.seconds, "seed": seed, **info,
                "val_segment_accuracy": long["segment_accuracy"], "val_clip_accuracy": long["clip_accuracy_mean"],
                "val_1s_segment_accuracy": short["segment_accuracy"],

@@ -30,7 +30,7 @@ from catdog_cnn.runs import eval_options, predictor
 from catdog_cnn.train import train
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clip_learning import adopted_m5, against_m5, validation_cells  # noqa: E402
+from clip_learning import adopted_m5, against_m5, save_rows, validation_cells  # noqa: E402
 
 FRAME = 320  # 20 ms at 16 kHz
 FLOOR_PERCENTILE = 10  # a file's noise floor: this percentile of its frames' energies
@@ -106,8 +106,8 @@ def main() -> None:
         rows = [r for r in rows if (r["above"], r["seed"]) != (args.above, seed)] + [row]
         print(f"events {args.above:g} dB seed {seed}: kept {report}; validation windows "
               f"{row['val_segment_accuracy']:.3f}, clips {row['val_clip_accuracy']:.3f}", flush=True)  # fmt: skip
-        args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
-    args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+        save_rows(args.out, rows, table(rows, reference))
+    save_rows(args.out, rows, table(rows, reference))
     print(table(rows, reference))
 
 

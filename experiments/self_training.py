@@ -38,7 +38,7 @@ from catdog_cnn.train import train
 from catdog_cnn.windows import peak_normalize
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clip_learning import adopted_m5, against_m5, train_on_stretches, validation_cells  # noqa: E402
+from clip_learning import adopted_m5, against_m5, save_rows, train_on_stretches, validation_cells  # noqa: E402
 
 HOP = 4_000  # the first network scores the dog stream every quarter second
 DOG = 1
@@ -134,8 +134,8 @@ def main() -> None:
         print(f"{args.first} below {args.below} seed {seed}: dropped {report['dropped_dog_windows']:.1%} of dog "
               f"windows; validation windows {row['val_segment_accuracy']:.3f}, clips {row['val_clip_accuracy']:.3f}",
               flush=True)  # fmt: skip
-        args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
-    args.out.write_text(json.dumps({"rows": rows, "table": table(rows, reference)}, indent=2) + "\n")
+        save_rows(args.out, rows, table(rows, reference))
+    save_rows(args.out, rows, table(rows, reference))
     print(table(rows, reference))
 
 
