@@ -3,9 +3,13 @@
 Each notebook becomes a chapter with nbconvert (JupyterLab's look, the outputs as committed): cells tagged
 ``remove-input`` show only what they print, cells tagged ``solution`` are folded under "Solution", and nothing
 is fetched from the network, so the book opens offline from its folder. docs/glossary.md becomes a chapter too,
-and index.html lists them all. Images a lesson's text shows from ``img/`` are copied into ``OUT/img``, and
-the browser explorer (``catdog-cnn export-web``) is placed in ``OUT/explorer``, linked from the contents, so
-one static folder carries the lessons and the explorer.
+and index.html lists them all; the other pages of docs/ that a chapter links (and those they link) become pages
+of the book, and a link to anything the book does not carry is left as plain text. Images a page shows from
+``img/`` are copied into ``OUT/img``, and the browser explorer (``catdog-cnn export-web``) is placed in
+``OUT/explorer``, linked from the contents, so one static folder carries the lessons and the explorer.
+
+OUT must be a new or empty folder, or a book built before; the book is built aside and put in place whole,
+and never into the project's own folders.
 
 Usage: python book/build.py OUT
 """
@@ -17,6 +21,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +30,12 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from catdog_cnn.config import CatDogError
+from catdog_cnn.inputs import printable
+from catdog_cnn.output_folder import check_folder, write_folder
+
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 GLOSSARY = ROOT / "docs" / "glossary.md"
 TITLE = "catdog-cnn: how a one-dimensional CNN hears"
@@ -87,8 +97,38 @@ def _exporter() -> HTMLExporter:
     return exporter
 
 
-def _glossary_notebook() -> nbformat.NotebookNode:
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(GLOSSARY.read_text())])
+def _markdown_notebook(path: Path) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(path.read_text())])
+
+
+def _doc_page(name: str) -> str:
+    return "glossary.html" if name == "glossary" else f"docs-{name}.html"
+
+
+def _docs_links(body: str, prefix: str) -> list[str]:
+    """The docs/ pages (by stem) that ``body`` links as ``prefix + NAME.md``."""
+    names = re.findall(rf'href="{re.escape(prefix)}([\w-]+)\.md(?:#[^"]*)?"', body)
+    return [name for name in names if (DOCS / f"{name}.md").is_file()]
+
+
+def _point_docs_links(body: str, prefix: str) -> str:
+    def to_page(match: re.Match) -> str:
+        name, anchor = match.group(1), match.group(2) or ""
+        return f'href="{_doc_page(name)}{anchor}"' if (DOCS / f"{name}.md").is_file() else match.group(0)
+
+    return re.sub(rf'href="{re.escape(prefix)}([\w-]+)\.md(#[^"]*)?"', to_page, body)
+
+
+def _unlink_missing(body: str, out: Path) -> str:
+    """Each link to a file the book does not carry, left as its text."""
+
+    def keep(match: re.Match) -> str:
+        target = match.group(1).split("#")[0]
+        if not target or re.match(r"[a-z]+:", target) or (out / target).exists():
+            return match.group(0)
+        return match.group(2)
+
+    return re.sub(r'<a href="([^"]*)"[^>]*>(.*?)</a>', keep, body, flags=re.DOTALL)
 
 
 def _with_images(body: str, out: Path) -> str:
@@ -107,37 +147,88 @@ def _explorer(out: Path) -> list[Path]:
     return export_web(out / "explorer", {name: MODELS_DIR / name for name in ("original", "m5")})
 
 
-def build(out: Path) -> list[Path]:
-    """Write the book into ``out``; returns the pages written."""
-    out.mkdir(parents=True, exist_ok=True)
+def protected() -> list[Path]:
+    """The project's own folders (and the project itself), which the book never writes into."""
+    try:
+        tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True)
+        tops = {line.split("/")[0] for line in tracked.stdout.splitlines() if "/" in line}
+    except (OSError, subprocess.CalledProcessError):
+        tops = {"book", "catdog_cnn", "docs", "img", "notebooks", "tests", "benchmarks", "experiments"}
+    return [ROOT / ".git", *(ROOT / top for top in sorted(tops))]
+
+
+def _check(out: Path, force: bool) -> None:
+    root = ROOT.resolve()
+    path = out.expanduser().resolve()
+    if path == root or path in root.parents:
+        raise CatDogError(f"{printable(str(out))}: is the project or holds it; give the book a folder of its own, "
+                          "such as book-html.")  # fmt: skip
+    check_folder(out, "book", force=force, protected=protected(), option="OUT")
+
+
+def build(out: Path, *, force: bool = False) -> list[Path]:
+    """Write the book into ``out``; returns the files written.
+
+    Raises
+    ------
+    CatDogError
+        If ``out`` is one of the project's folders, holds files the book did not write (unless ``force``), or
+        cannot be written; checked before any work.
+    """
+    _check(out, force)
+    return write_folder(out, "book", _write, force=force)
+
+
+def _write(out: Path) -> None:
     books = [(f"{path.stem}.html", nbformat.read(path, as_version=4)) for path in NOTEBOOKS]
-    books.append(("glossary.html", _glossary_notebook()))
+    books.append(("glossary.html", _markdown_notebook(GLOSSARY)))
     pages = [(name, _title(nb)) for name, nb in books]
-    exporter, written = _exporter(), []
+    exporter = _exporter()
+    bodies = {}
     for at, (name, nb) in enumerate(books):
         resources = {"book_css": CSS, "book_nav": _nav(pages, at), "metadata": {"name": pages[at][1]}}
-        body, _ = exporter.from_notebook_node(nb, resources=resources)
-        body = body.replace('href="../docs/glossary.md"', 'href="glossary.html"')
-        body = _with_images(body, out)
+        bodies[name] = exporter.from_notebook_node(nb, resources=resources)[0]
+    wanted = [d for body in bodies.values() for d in _docs_links(body, "../docs/") if d != "glossary"]
+    done: set[str] = set()
+    while wanted:  # the docs the chapters link, and the docs those link
+        doc = wanted.pop(0)
+        if doc in done:
+            continue
+        done.add(doc)
+        nb = _markdown_notebook(DOCS / f"{doc}.md")
+        resources = {"book_css": CSS, "book_nav": '<span><a href="index.html">Contents</a></span>',
+                     "metadata": {"name": _title(nb)}}  # fmt: skip
+        body = exporter.from_notebook_node(nb, resources=resources)[0]
+        wanted += [d for d in _docs_links(body, "") if d not in done]
+        bodies[_doc_page(doc)] = _point_docs_links(body, "")
+    for name, body in bodies.items():
+        body = _with_images(_point_docs_links(body, "../docs/"), out)
         (out / name).write_text(body, encoding="utf-8")
-        written.append(out / name)
     chapters = "\n".join(
         f'<li><a href="{name}">{html.escape(title)}</a><div class="goal">{html.escape(_goal(nb))}</div></li>'
         for (name, title), (_, nb) in zip(pages, books, strict=True)
     )
     (out / "index.html").write_text(INDEX.format(title=TITLE, chapters=chapters), encoding="utf-8")
     (out / "pages.json").write_text(json.dumps([name for name, _ in pages], indent=1))
-    return [out / "index.html", *written, *_explorer(out)]
+    _explorer(out)
+    for page in out.glob("*.html"):
+        page.write_text(_unlink_missing(page.read_text(encoding="utf-8"), out), encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("out", type=Path, help="the folder to write the book into")
+    parser.add_argument("out", type=Path, help="the folder to write the book into (new, empty, or a book)")
+    parser.add_argument("--force", action="store_true", help="write beside files the book did not write")
     args = parser.parse_args()
     start = time.perf_counter()
-    pages = build(args.out)
+    try:
+        pages = build(args.out, force=args.force)
+    except CatDogError as err:
+        print(printable(str(err)), file=sys.stderr)
+        sys.exit(1)
     size = sum(p.stat().st_size for p in pages) / 1e6
-    print(f"{len(pages)} pages, {size:.1f} MB, in {time.perf_counter() - start:.1f} s: open {args.out / 'index.html'}",
+    print(f"{len(pages)} files, {size:.1f} MB, in {time.perf_counter() - start:.1f} s: "
+          f"open {printable(str(args.out / 'index.html'))}",
           file=sys.stderr)  # fmt: skip
 
 

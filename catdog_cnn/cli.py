@@ -407,21 +407,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=0, metavar="N",
                    help="add N test windows from your local copy of the dataset (default 0)")  # fmt: skip
     p.add_argument("--data-dir", type=Path, default=None, help="the dataset, for --examples")
+    p.add_argument("--force", action="store_true",
+                   help="write beside files export-web did not write (same names are replaced)")  # fmt: skip
     p.set_defaults(func=_export_web)
     return parser
 
 
 def _export_web(args: argparse.Namespace) -> int:
     from .config import MODELS_DIR
-    from .web import export_web
+    from .web import export_web, run_names
 
-    if args.examples < 0:
-        raise CatDogError(f"--examples must be 0 or more, not {args.examples}")
     chosen: list[Path] = args.models or [MODELS_DIR / n for n in ("original", "m5")]
-    runs: dict[str, str | os.PathLike] = {Path(m).name: m for m in chosen}
-    files = export_web(args.out, runs, examples=args.examples, data_dir=args.data_dir)
+    files = export_web(args.out, run_names(chosen), examples=args.examples, data_dir=args.data_dir, force=args.force)
     size = sum(f.stat().st_size for f in files) / 1e6
-    print(f"{len(files)} files, {size:.2f} MB, in {args.out}: open {args.out / 'index.html'} or serve the folder")
+    out, page = printable(str(args.out)), printable(str(args.out / "index.html"))
+    print(f"{len(files)} files, {size:.2f} MB, in {out}: open {page} or serve the folder")
     return 0
 
 

@@ -82,18 +82,17 @@ class Split:
     dropped: list[tuple[str, str, str]]
 
 
-def _missing_data_message(looked: Path) -> str:
-    return (
-        f"{looked}: the Audio Cats and Dogs dataset is not there "
-        f"(expected {AUDIO_FOLDER}/ and {SPLIT_FILE}). Provide it in one of three ways:\n"
-        f"  1. run `catdog-cnn fetch-data` to download it into {DEFAULT_DATA_DIR};\n"
-        f"  2. set the environment variable {DATA_ENV} to the folder that holds it;\n"
-        f"  3. pass the folder explicitly (`--data-dir DIR` on the command line, "
-        f"`data_dir=` in Python)."
-    )
+def _missing_data_message(looked: Path, given: str | None = None) -> str:
+    """One line: where the dataset was looked for and how to provide it. ``given`` says who named the folder."""
+    head = f"{looked}: the Audio Cats and Dogs dataset is not there (expected {AUDIO_FOLDER}/ and {SPLIT_FILE})"
+    if given:
+        return f"{head}; {given} names it: point it at the folder that holds the dataset, or download it there " \
+               f"with `catdog-cnn fetch-data --data-dir {looked}`."  # fmt: skip
+    return (f"{head}; download it with `catdog-cnn fetch-data`, set {DATA_ENV} to the folder that holds it, or "
+            "pass the folder (--data-dir DIR on the command line, data_dir= in Python).")  # fmt: skip
 
 
-def check_layout(path: Path) -> Path:
+def check_layout(path: Path, given: str | None = None) -> Path:
     """Check that ``path`` holds the dataset as Kaggle ships it.
 
     Parameters
@@ -114,7 +113,7 @@ def check_layout(path: Path) -> Path:
     path = Path(path).expanduser().resolve()
     audio = path / AUDIO_FOLDER
     if not (path / SPLIT_FILE).is_file() or not audio.is_dir() or not any(audio.glob("*.wav")):
-        raise CatDogError(_missing_data_message(path))
+        raise CatDogError(_missing_data_message(path, given))
     return path
 
 
@@ -126,9 +125,10 @@ def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     Path
         The dataset folder, checked by :func:`check_layout`.
     """
-    if data_dir is None:
-        data_dir = os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR
-    return check_layout(Path(data_dir))
+    given = "--data-dir (data_dir=)" if data_dir is not None else None
+    if data_dir is None and os.environ.get(DATA_ENV):
+        data_dir, given = os.environ[DATA_ENV], f"${DATA_ENV}"
+    return check_layout(Path(data_dir if data_dir is not None else DEFAULT_DATA_DIR), given)
 
 
 load_wav = load_audio  # the name this function had when the package read WAV only; it reads any format now

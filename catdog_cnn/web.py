@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,13 @@ from typing import Any
 import numpy as np
 
 from .config import MIN_SOUND_SECONDS, SAMPLE_RATE, SEGMENT, SILENCE_DBFS, SOUND_FRAME_SECONDS, CatDogError
+from .inputs import printable
 from .numpy_net import Layer, network_layers
+from .output_folder import check_folder, write_folder
 
-__all__ = ["STATIC_FILES", "field_starts", "model_document", "export_web"]
+__all__ = ["STATIC_FILES", "field_starts", "model_document", "run_names", "check_run", "export_web"]
 
-STATIC_FILES = ("index.html", "net.js", "explorer.js", "style.css")
+STATIC_FILES = ("index.html", "net.js", "worker.js", "explorer.js", "style.css")
 EXAMPLES_PER_CLASS_MAX = 50  # --examples takes at most this many test windows of each class
 
 
@@ -107,36 +110,92 @@ def _examples(data_dir: str | os.PathLike | None, n: int, seed: int) -> dict[str
     }
 
 
+def run_names(runs: list[Path]) -> dict[str, Path]:
+    """A distinct name for each run folder: its own name, or as many of its last path parts as tell it apart.
+
+    Raises
+    ------
+    CatDogError
+        If the same run folder is given twice.
+    """
+    resolved = [Path(r).resolve() for r in runs]
+    for i, run in enumerate(resolved):
+        if run in resolved[:i]:
+            raise CatDogError(f"{printable(str(runs[i]))}: given twice as --model; give each run folder once.")
+    parts = 1
+    while True:
+        names = ["/".join(r.parts[-parts:]) for r in resolved]
+        if len(set(names)) == len(names) or parts >= max(len(r.parts) for r in resolved):
+            return dict(zip(names, runs, strict=True))
+        parts += 1
+
+
+def check_run(run: str | os.PathLike) -> None:
+    """Refuse, before any work, a run folder the page cannot answer as ``predict`` does.
+
+    Raises
+    ------
+    CatDogError
+        If the folder has no ``model.keras``, or its evaluation rule (scaling, window selection) is one the
+        page does not implement.
+    """
+    from .manifest import KERAS_FILE
+    from .predict import run_options
+    from .recipes import run_folder
+
+    folder = run_folder(run)
+    if not (folder / KERAS_FILE).is_file():
+        raise CatDogError(f"{printable(str(folder))}: holds no {KERAS_FILE}; give --model a folder that "
+                          "`catdog-cnn train` wrote.")  # fmt: skip
+    options = run_options(folder)
+    if options["normalization"] != "window":
+        raise CatDogError(f"{printable(str(folder))}: its evaluation rule eval_normalization: "
+                          f"{options['normalization']!r} is not one the web explorer implements (it scales each "
+                          "window to its peak); export a run trained with eval_normalization 'window'.")  # fmt: skip
+    if options["min_peak"] > 0:
+        raise CatDogError(f"{printable(str(folder))}: its evaluation rule eval_min_peak: {options['min_peak']} (judge "
+                          "only windows near the recording's peak) is not one the web explorer implements; export a "
+                          "run with eval_min_peak 0.")  # fmt: skip
+
+
 def export_web(
     out: str | os.PathLike,
-    models: dict[str, str | os.PathLike],
+    models: Mapping[str, str | os.PathLike],
     *,
     examples: int = 0,
     data_dir: str | os.PathLike | None = None,
     seed: int = 0,
+    force: bool = False,
 ) -> list[Path]:
     """Write the explorer into the folder ``out`` for ``models`` (name to run folder); returns the files written.
 
     ``examples`` adds that many test windows of the local dataset (``examples.js``); they stay in ``out``.
+    Everything is checked before any work (see :func:`~catdog_cnn.output_folder.check_folder` and
+    :func:`check_run`), and the folder is built aside and put in place whole, so a failure leaves ``out`` as
+    it was.
     """
-    from .predict import run_options
-    from .runs import load_run
+    from .data import find_data_dir
 
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    static = files("catdog_cnn") / "web_static"
-    written = []
-    for name in STATIC_FILES:
-        with (static / name).open("rb") as src, open(folder / name, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        written.append(folder / name)
-    scripts = [f"window.CATDOG_MODEL_NAMES = {json.dumps(list(models))};\n"]
-    for name, run in models.items():
-        document = model_document(load_run(run)[0], name, run_options(run)["normalization"])
-        scripts.append(_script("CATDOG_MODELS", name, document))
-    (folder / "models.js").write_text("".join(scripts))
-    written.append(folder / "models.js")
-    sample = folder / "examples.js"
-    sample.write_text(_script("CATDOG_EXAMPLES", "test", _examples(data_dir, examples, seed)) if examples else "")
-    written.append(sample)
-    return written
+    package = Path(str(files("catdog_cnn")))
+    check_folder(out, "export-web", force=force, protected=[package])
+    if examples < 0:
+        raise CatDogError(f"--examples must be 0 or more, not {examples}")
+    for run in models.values():
+        check_run(run)
+    data = find_data_dir(data_dir) if examples else None
+
+    def build(folder: Path) -> None:
+        from .runs import load_run
+
+        static = files("catdog_cnn") / "web_static"
+        for name in STATIC_FILES:
+            with (static / name).open("rb") as src, open(folder / name, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        scripts = [f"window.CATDOG_MODEL_NAMES = {json.dumps(list(models))};\n"]
+        for name, run in models.items():
+            scripts.append(_script("CATDOG_MODELS", name, model_document(load_run(run)[0], name)))
+        (folder / "models.js").write_text("".join(scripts))
+        sample = _script("CATDOG_EXAMPLES", "test", _examples(data, examples, seed)) if examples else ""
+        (folder / "examples.js").write_text(sample)
+
+    return write_folder(out, "export-web", build, force=force)

@@ -91,12 +91,20 @@ def test_load_wav_rejects_broken_files_naming_them(tmp_path, content, message):
     assert str(err.value).startswith(str(path))
 
 
-def test_missing_data_error_names_the_three_ways(tmp_path, monkeypatch):
+def test_missing_data_error_is_one_line_fitting_how_the_folder_was_named(tmp_path, monkeypatch):
     monkeypatch.delenv(DATA_ENV, raising=False)
+    monkeypatch.setattr("catdog_cnn.data.DEFAULT_DATA_DIR", tmp_path / "default")
     with pytest.raises(CatDogError) as err:
-        find_data_dir(tmp_path / "nowhere")
+        find_data_dir()  # named by nobody: the three ways
     text = str(err.value)
-    assert "catdog-cnn fetch-data" in text and DATA_ENV in text and "--data-dir" in text
+    assert "catdog-cnn fetch-data" in text and DATA_ENV in text and "--data-dir" in text and "\n" not in text
+    with pytest.raises(CatDogError) as err:
+        find_data_dir(tmp_path / "nowhere")  # named by the user: download it there, no other place suggested
+    text = str(err.value)
+    assert f"fetch-data --data-dir {tmp_path / 'nowhere'}" in text and "cache" not in text and "\n" not in text
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "env"))
+    with pytest.raises(CatDogError, match=rf"\${DATA_ENV} names it"):
+        find_data_dir()
 
 
 def test_find_data_dir_prefers_argument_then_environment(tmp_path, monkeypatch, real_data_dir):

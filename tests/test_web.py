@@ -19,6 +19,7 @@ from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS  # the file beside t
 from catdog_cnn import peel
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
+from catdog_cnn.output_folder import MARKER
 from catdog_cnn.runs import load_run
 from catdog_cnn.web import STATIC_FILES
 
@@ -33,7 +34,7 @@ def folder(tmp_path_factory, real_data_dir) -> Path:
 
 
 def test_the_folder_holds_the_page_its_networks_and_nothing_from_elsewhere(folder, tmp_path):
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*STATIC_FILES, "models.js", "examples.js"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*STATIC_FILES, "models.js", "examples.js", MARKER])
     assert main(["export-web", "--out", str(tmp_path / "plain")]) == 0  # no examples: the size users get
     assert sum(p.stat().st_size for p in (tmp_path / "plain").iterdir()) < MAX_FOLDER_MB * 1e6
     assert (tmp_path / "plain" / "examples.js").read_text() == ""
@@ -102,7 +103,8 @@ def page(browser, served):
     page.wait_for_function("window.catdog && document.querySelector('#model').options.length === 2")
     yield page
     assert page.errors == []
-    assert page.requests and all(url.startswith(served) or url.startswith("data:") for url in page.requests)
+    own = (served, "data:", f"blob:{served.rstrip('/')}")  # the folder, and the worker the page makes from its own code
+    assert page.requests and all(url.startswith(own) for url in page.requests)
     page.close()
 
 
@@ -146,6 +148,7 @@ def test_peeling_a_second_in_the_page(page, real_data_dir):
     page.set_input_files("#file", str(real_data_dir / "cats_dogs" / "dog_barking_0.wav"))
     page.wait_for_function("document.body.dataset.analysedIn", timeout=60_000)
     page.locator("#overview").click(position={"x": 100, "y": 50})  # a second near the start
+    page.wait_for_function("document.body.dataset.peeled === '1'")
     assert page.inner_text("#second-name").startswith("from 1 s to 2 s")
     block = page.locator("[data-testid=block-3]")
     block.click(position={"x": 480, "y": 1})  # the top row: the last filter, in the middle of the second

@@ -4,24 +4,129 @@
 
 const RATE = 16000;
 const RECORD_SECONDS = 5;
+const RECORD_GRACE_SECONDS = 5;  // how much longer it may wait for the microphone's sound before giving up
 const SLIDE_SAMPLES = 320;  // 20 ms of the chosen second under the sliding kernel
 const BLUE = "#1f77b4", ORANGE = "#ff7f0e", GREY = "#bbb";
 const $ = (id) => document.getElementById(id);
 
-const state = { models: {}, name: null, samples: null, source: "", analysis: null, second: 0, block: 0, filter: 0, step: null, slide: 0, timer: null };
+const state = {
+  models: {}, name: null, source: "", analysis: null, outline: null, second: 0, peeled: null,
+  block: 0, filter: 0, step: null, slide: 0, timer: null,
+  job: 0, started: 0, worker: null, hasRecording: false,
+};
 
 function model() { return state.models[state.name]; }
 
+// ---- one recording at a time: a job -------------------------------------------------------------------
+// Every choice (a file, a drop, the microphone, a test window, another network) starts a job: the last answer
+// is cleared at once, and only the newest job may write to the page; an older one still decoding or being
+// analysed is dropped when it finishes, and the worker stops it at its next progress report.
+function startJob(name) {
+  state.job += 1;
+  state.source = name;
+  state.analysis = null;
+  state.peeled = null;
+  if (state.worker) state.worker.postMessage({ type: "cancel", job: state.job });
+  for (const id of ["answer", "inside", "slide", "decision"]) $(id).hidden = true;
+  $("label").textContent = "";
+  $("p-dog").textContent = "";
+  delete document.body.dataset.analysedIn;
+  showProgress(0, 0);
+  say(`reading ${name}…`);
+  return state.job;
+}
+
+function showProgress(done, total) {
+  $("progress").hidden = $("cancel").hidden = false;
+  if (total) { $("progress").max = total; $("progress").value = done; } else $("progress").removeAttribute("value");
+}
+
+function endProgress() { $("progress").hidden = $("cancel").hidden = true; }
+
+function cancel() {
+  const name = state.source;
+  startJob(name);
+  endProgress();
+  say(`${name}: cancelled; choose a recording or a network to start again`);
+}
+
+function fail(job, text) {
+  if (job !== state.job) return;
+  endProgress();
+  say(text);
+}
+
+// the worker, started from the source of netModule and workerMain, so it needs no file of its own to load
+function startWorker() {
+  const source = `"use strict";\n${netModule.toString()}\n${workerMain.toString()}\nworkerMain();\n`;
+  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
+  worker.postMessage({ type: "models", models: window.CATDOG_MODELS });
+  worker.onmessage = ({ data }) => {
+    if (data.job !== state.job) return;  // an older job's message: never shown
+    if (data.type === "progress") {
+      showProgress(data.done, data.total);
+      say(`${state.source}: analysing, ${data.done.toLocaleString()} of ${data.total.toLocaleString()} seconds`);
+    } else if (data.type === "error") {
+      state.hasRecording = false;
+      fail(data.job, `${state.source}: ${data.message}`);
+    } else if (data.type === "result") {
+      answered(data.analysis, data.outline);
+    } else if (data.type === "window") {
+      peeled(data.index, data.x);
+    }
+  };
+  worker.onerror = (event) => fail(state.job, `the analysis stopped: ${event.message}`);
+  return worker;
+}
+
+function analyse(job, channels) {  // channels: Float32Arrays at 16 kHz, handed to the worker (not copied)
+  if (channels) state.hasRecording = true;
+  if (!state.hasRecording) return;
+  state.started = performance.now();
+  say(`${state.source}: analysing…`);
+  state.worker.postMessage({ type: "analyse", job, name: state.name, channels }, channels ? channels.map((c) => c.buffer) : []);
+}
+
+function answered(analysis, outline) {
+  state.analysis = analysis;
+  state.outline = outline;
+  const heard = analysis.windows.map((w, i) => [w, i]).filter(([w]) => w.audible);
+  state.second = heard.length ? heard.reduce((a, b) => (Math.abs(b[0].p - 0.5) > Math.abs(a[0].p - 0.5) ? b : a))[1] : 0;
+  endProgress();
+  $("answer").hidden = false;
+  drawOverview();
+  choose(state.second);
+}
+
+function choose(second) {  // ask the worker for a second's samples, to peel it
+  state.second = second;
+  state.worker.postMessage({ type: "window", job: state.job, name: state.name, index: second });
+}
+
+function peeled(index, x) {
+  if (!state.analysis || index !== state.second) return;
+  const scaled = Net.peakNormalize(x);
+  state.peeled = { index, scaled, out: Net.forward(model(), scaled) };
+  drawOverview();
+  drawInside();
+  for (const id of ["inside", "slide", "decision"]) $(id).hidden = false;
+  if (document.body.dataset.analysedIn === undefined) {
+    const ms = performance.now() - state.started, a = state.analysis;
+    say(`${state.source}: ${a.seconds.toFixed(2)} s, ${a.windows.length} second(s), analysed and drawn in ${ms.toFixed(0)} ms by ${state.name}`);
+    document.body.dataset.analysedIn = ms.toFixed(1);
+  }
+  document.body.dataset.peeled = `${index}`;
+}
+
 // ---- reading sound -------------------------------------------------------------------------------------
-async function decodeFile(file) {  // any format the browser decodes, resampled by it to 16 kHz, channels averaged
+async function decodeFile(file) {  // any format the browser decodes, resampled by it to 16 kHz; each channel
   const context = new OfflineAudioContext(1, 1, RATE);
   const buffer = await context.decodeAudioData(await file.arrayBuffer());
-  const mono = new Float32Array(buffer.length);
-  for (let c = 0; c < buffer.numberOfChannels; c++) {
-    const channel = buffer.getChannelData(c);
-    for (let j = 0; j < mono.length; j++) mono[j] += channel[j] / buffer.numberOfChannels;
-  }
-  return mono;
+  return Array.from({ length: buffer.numberOfChannels }, (_, c) => {
+    const channel = new Float32Array(buffer.length);
+    buffer.copyFromChannel(channel, c);
+    return channel;
+  });
 }
 
 async function resample(samples, rate) {  // to 16 kHz, by the browser's own resampler
@@ -37,36 +142,60 @@ async function resample(samples, rate) {  // to 16 kHz, by the browser's own res
   return (await context.startRendering()).getChannelData(0);
 }
 
+async function open(file) {
+  if (!file) return;
+  const job = startJob(file.name);
+  let channels;
+  try {
+    channels = await decodeFile(file);
+  } catch (error) {
+    return fail(job, `${file.name}: your browser could not decode it as sound (${error.message || error}); try a WAV or MP3 file`);
+  }
+  if (job === state.job) analyse(job, channels);
+}
+
+// Five seconds recorded are five seconds judged: it records until it has RECORD_SECONDS of sound, then keeps
+// exactly that much (the first audio callbacks may come late, so it may listen a little longer).
 async function record() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    say("the microphone needs the page opened over https, from localhost or as a file on this computer; open or drop a recording instead");
+    return;
+  }
   const button = $("record");
   button.disabled = true;
+  const job = startJob("your recording");
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     const context = new AudioContext();
     const input = context.createMediaStreamSource(stream);
     const tap = context.createScriptProcessor(4096, 1, 1);
-    const chunks = [];
+    const chunks = [], need = RECORD_SECONDS * context.sampleRate;
+    let have = 0;
     tap.onaudioprocess = (event) => {
       const chunk = Float32Array.from(event.inputBuffer.getChannelData(0));
       chunks.push(chunk);
+      have += chunk.length;
       $("level").value = Math.min(1, 4 * Math.sqrt(chunk.reduce((a, v) => a + v * v, 0) / chunk.length));
     };
     input.connect(tap);
     tap.connect(context.destination);
-    for (let left = RECORD_SECONDS; left > 0; left--) {
-      button.textContent = `recording… ${left} s`;
-      await new Promise((done) => setTimeout(done, 1000));
+    const deadline = performance.now() + 1000 * (RECORD_SECONDS + RECORD_GRACE_SECONDS);
+    while (have < need && performance.now() < deadline) {
+      button.textContent = `recording… ${Math.max(1, Math.ceil((need - have) / context.sampleRate))} s`;
+      await new Promise((done) => setTimeout(done, 100));
     }
     tap.disconnect();
     input.disconnect();
     stream.getTracks().forEach((track) => track.stop());
-    const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-    chunks.reduce((at, c) => (all.set(c, at), at + c.length), 0);
     const rate = context.sampleRate;
     await context.close();
-    await use(await resample(all, rate), "your recording");
+    if (have < need) throw new Error(`it gave ${(have / rate).toFixed(1)} s of sound in ${RECORD_SECONDS + RECORD_GRACE_SECONDS} s`);
+    const all = new Float32Array(need);
+    let at = 0;
+    for (const c of chunks) { if (at >= need) break; all.set(c.subarray(0, need - at), at); at += c.length; }
+    if (job === state.job) analyse(job, [await resample(all, rate)]);
   } catch (error) {
-    say(`the microphone could not be used: ${error.message}`);
+    fail(job, `the microphone could not be used: ${error.message}`);
   } finally {
     button.disabled = false;
     button.textContent = `record ${RECORD_SECONDS} s from the microphone`;
@@ -75,24 +204,6 @@ async function record() {
 }
 
 function say(text) { $("status").textContent = text; }
-
-async function use(samples, name) {
-  state.samples = samples;
-  state.source = name;
-  analyse();
-}
-
-function analyse() {
-  if (!state.samples) return;
-  const started = performance.now();
-  state.analysis = Net.analyse(model(), state.samples);
-  const heard = state.analysis.windows.map((w, i) => [w, i]).filter(([w]) => w.audible);
-  state.second = heard.length ? heard.reduce((a, b) => (Math.abs(b[0].p - 0.5) > Math.abs(a[0].p - 0.5) ? b : a))[1] : 0;
-  drawAll();
-  const ms = performance.now() - started;
-  say(`${state.source}: ${state.analysis.seconds.toFixed(2)} s, ${state.analysis.windows.length} second(s), analysed and drawn in ${ms.toFixed(0)} ms by ${state.name}`);
-  document.body.dataset.analysedIn = ms.toFixed(1);
-}
 
 // ---- drawing helpers -------------------------------------------------------------------------------------
 function context2d(id) {
@@ -129,24 +240,30 @@ const ms = (samples) => { const v = (1000 * samples) / RATE; return v < 10 ? `${
 
 // ---- 2 · the answer ------------------------------------------------------------------------------------
 function drawOverview() {
-  const a = state.analysis, [canvas, ctx] = context2d("overview");
-  $("label").textContent = a.label ?? "nothing audible";
-  $("p-dog").textContent = a.pDog === null ? "none" : a.pDog.toFixed(4);
+  const a = state.analysis, m = model(), [canvas, ctx] = context2d("overview");
+  $("verdict").hidden = a.label === null;
+  $("nothing").hidden = a.label !== null;
+  $("label").textContent = a.label ?? "";
+  $("p-dog").textContent = a.pDog === null ? "" : a.pDog.toFixed(4);
+  $("nothing").textContent = `Nothing to judge: no second holds ${m.min_sound_seconds} s of sound above ${m.silence_dbfs} dBFS, ` +
+    "so, as for catdog-cnn predict, there is no p(dog). Try a louder recording.";
   const width = canvas.width, barTop = 10, barHeight = 60, n = a.windows.length;
   const per = (width - 50) / Math.max(n, a.seconds);  // room on the right for the scale
+  const bar = Math.max(per - 5, per > 2 ? 1 : per);
   a.windows.forEach((w, i) => {
     ctx.fillStyle = i === state.second ? "#fff3b0" : "#fafafa";
-    ctx.fillRect(i * per, 0, per - 1, canvas.height);
+    ctx.fillRect(i * per, 0, Math.max(per - 1, 1), canvas.height);
     if (w.audible) {
       ctx.fillStyle = w.p > 0.5 ? BLUE : ORANGE;
-      ctx.fillRect(i * per + 2, barTop + barHeight * (1 - w.p), per - 5, barHeight * w.p);
-      if (per > 34) {
-        ctx.fillStyle = "#fff";
-        ctx.fillText(pText(w.p), i * per + 4, barTop + barHeight - 4);
+      ctx.fillRect(i * per + 2, barTop + barHeight * (1 - w.p), bar, barHeight * w.p);
+      if (per > 34) {  // inside the bar where it is tall enough, else just above it, in dark grey
+        const inside = barHeight * w.p > 16;
+        ctx.fillStyle = inside ? "#fff" : "#333";
+        ctx.fillText(pText(w.p), i * per + 4, inside ? barTop + barHeight - 4 : barTop + barHeight * (1 - w.p) - 3);
       }
     } else {
       ctx.fillStyle = GREY;
-      ctx.fillRect(i * per + 2, barTop + barHeight - 3, per - 5, 3);
+      ctx.fillRect(i * per + 2, barTop + barHeight - 3, bar, 3);
     }
   });
   ctx.strokeStyle = "#999";
@@ -158,8 +275,24 @@ function drawOverview() {
   ctx.fillText("p(dog) 1", width - 2, barTop + 10);
   ctx.fillText("0.5", width - 2, barTop + barHeight / 2 - 2);
   ctx.textAlign = "left";
-  waveform(ctx, state.samples, 0, 80, Math.round(per * a.seconds), 80);
-  for (let i = 0; i < n; i++) ctx.fillText(`${i} s`, i * per + 3, canvas.height - 3);
+  drawOutline(ctx, state.outline, 0, 80, Math.round(per * a.seconds), 80);
+  const every = Math.max(1, Math.ceil(30 / per));  // a label at least every 30 px
+  for (let i = 0; i < n; i += every) ctx.fillText(`${i} s`, i * per + 3, canvas.height - 3);
+}
+
+function drawOutline(ctx, outline, left, top, width, height) {  // the worker's lowest and highest sample per column
+  ctx.strokeStyle = "#444";
+  ctx.beginPath();
+  const columns = outline.lo.length;
+  for (let px = 0; px < width; px++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let c = Math.floor((px * columns) / width); c < Math.max(Math.floor(((px + 1) * columns) / width), Math.floor((px * columns) / width) + 1); c++) {
+      lo = Math.min(lo, outline.lo[c]); hi = Math.max(hi, outline.hi[c]);
+    }
+    ctx.moveTo(left + px + 0.5, top + height / 2 - (hi * height) / 2);
+    ctx.lineTo(left + px + 0.5, top + height / 2 - (lo * height) / 2 + 1);
+  }
+  ctx.stroke();
 }
 
 // ---- 3 · inside: every block's output ----------------------------------------------------------------
@@ -172,11 +305,6 @@ function blocks(m) {  // the last layer of each block (conv_i ... pool_i or log_
     else ends.push({ block, layer });
   }
   return ends;
-}
-
-function peel() {  // every layer's output for the chosen second
-  const w = state.analysis.windows[state.second];
-  return { window: w.scaled, out: Net.forward(model(), w.scaled) };
 }
 
 function drawSecond(x) {
@@ -296,7 +424,7 @@ function slideData(x) {
 }
 
 function drawSlide() {
-  const d = slideData(state.analysis.windows[state.second].scaled);
+  const d = slideData(state.peeled.scaled);
   const slider = $("slide-step");
   slider.max = d.steps - 1;
   state.slide = Math.min(state.slide, d.steps - 1);
@@ -336,7 +464,16 @@ function drawSlide() {
 }
 
 // ---- 5 · the decision ---------------------------------------------------------------------------------
-function drawDecision(out) {
+function drawDecision(out, judged) {
+  $("terms").hidden = !judged.audible;
+  $("terms-details").hidden = !judged.audible;
+  if (!judged.audible) {
+    $("decision-caption").textContent = `This second is too quiet to judge (less than ${model().min_sound_seconds} s of it above ` +
+      `${model().silence_dbfs} dBFS), so it has no p(dog) and adds nothing to the answer, as in catdog-cnn predict. ` +
+      "The pictures above still show what each block makes of it. Click a coloured second to see its terms.";
+    $("terms-table").textContent = "";
+    return;
+  }
   const m = model(), gapName = m.layers.find((l) => l.kind === "gap").name, dense = m.layers[m.layers.length - 1];
   const g = out[gapName].data, weights = dense.arrays.weights.values, bias = dense.arrays.bias.values[0];
   const terms = Array.from(g, (v, i) => v * weights[i]);
@@ -368,41 +505,39 @@ function drawDecision(out) {
 }
 
 function drawInside() {
-  const { window, out } = peel();
-  $("second-name").textContent = `from ${state.second} s to ${state.second + 1} s`;
-  drawSecond(window);
+  const { scaled, out, index } = state.peeled;
+  $("second-name").textContent = `from ${index} s to ${index + 1} s`;
+  drawSecond(scaled);
   drawBlocks(out);
   drawSlide();
-  drawDecision(out);
-}
-
-function drawAll() {
-  for (const id of ["answer", "inside", "slide", "decision"]) $(id).hidden = false;
-  drawOverview();
-  const w = state.analysis.windows[state.second];
-  if (w) drawInside();
+  drawDecision(out, state.analysis.windows[index]);
 }
 
 // ---- wiring ---------------------------------------------------------------------------------------------
 function setup() {
   for (const name of window.CATDOG_MODEL_NAMES) state.models[name] = Net.load(window.CATDOG_MODELS[name]);
   state.name = window.CATDOG_MODEL_NAMES.includes("m5") ? "m5" : window.CATDOG_MODEL_NAMES[0];
+  state.worker = startWorker();
   const select = $("model");
   for (const name of window.CATDOG_MODEL_NAMES) {
     select.add(new Option(`${name} (${state.models[name].parameters.toLocaleString()} parameters)`, name, false, name === state.name));
   }
-  select.addEventListener("change", () => { state.name = select.value; state.block = 0; state.filter = 0; state.step = null; analyse(); });
-  $("file").addEventListener("change", async (event) => open(event.target.files[0]));
+  select.addEventListener("change", () => {
+    state.name = select.value; state.block = 0; state.filter = 0; state.step = null;
+    if (state.hasRecording) analyse(startJob(state.source));
+  });
+  $("file").addEventListener("change", (event) => open(event.target.files[0]));
   const drop = $("drop");
   drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", async (event) => { event.preventDefault(); drop.classList.remove("over"); open(event.dataTransfer.files[0]); });
+  drop.addEventListener("drop", (event) => { event.preventDefault(); drop.classList.remove("over"); open(event.dataTransfer.files[0]); });
   $("record").addEventListener("click", record);
+  $("cancel").addEventListener("click", cancel);
   $("overview").addEventListener("click", (event) => {
     if (!state.analysis) return;
     const box = $("overview").getBoundingClientRect(), a = state.analysis;
     const at = Math.floor((((event.clientX - box.left) / box.width) * $("overview").width) / (($("overview").width - 50) / Math.max(a.windows.length, a.seconds)));
-    if (at < a.windows.length) { state.second = at; state.step = null; drawOverview(); drawInside(); }
+    if (at < a.windows.length) { state.step = null; choose(at); }
   });
   $("slide-step").addEventListener("input", () => { state.slide = Number($("slide-step").value); drawSlide(); });
   $("slide-back").addEventListener("click", () => { state.slide = Math.max(state.slide - 1, 0); drawSlide(); });
@@ -424,20 +559,10 @@ function setup() {
     list.addEventListener("change", () => {
       if (list.value === "") return;
       const w = examples.windows[Number(list.value)];
-      use(Float32Array.from(Net.decode(w.audio).values), `${w.name}, one test window`);
+      analyse(startJob(`${w.name}, one test window`), [Float32Array.from(Net.decode(w.audio).values)]);
     });
   }
   say("give the network a recording: open a file, drop one, or record from the microphone");
-}
-
-async function open(file) {
-  if (!file) return;
-  say(`reading ${file.name}…`);
-  try {
-    await use(await decodeFile(file), file.name);
-  } catch (error) {
-    say(`${file.name}: your browser could not decode it as sound (${error.message || error}); try a WAV or MP3 file`);
-  }
 }
 
 // for tests and for the curious, from the browser's console

@@ -1,9 +1,10 @@
 // The whole network in plain JavaScript. Each function mirrors one of catdog_cnn/numpy_net.py, and the
 // recording's answer mirrors catdog_cnn/predict.py: the same windows, silence rule, scaling and vote.
-// A tensor is {data: Float64Array, steps, channels}, its values row by row (step by step).
+// A tensor is {data: Float64Array, steps, channels}, its values row by row (step by step). The module is a
+// function so that the page's worker (worker.js) can be built from its source and run the same code.
 "use strict";
 
-const Net = (() => {
+function netModule() {
   function tensor(steps, channels) {
     return { data: new Float64Array(steps * channels), steps, channels };
   }
@@ -158,27 +159,43 @@ const Net = (() => {
 
   const round4 = (v) => Math.round(v * 1e4) / 1e4;
 
-  // A recording (Float32Array at 16 kHz) as predict answers it: consecutive windows (a recording shorter
-  // than one is padded with zeros), clipped to [-1, 1]; every audible one scaled to its peak and scored; the
-  // answer is the mean p(dog) of the audible windows.
-  function analyse(model, samples) {
-    const n = model.segment;
-    const count = Math.max(Math.floor(samples.length / n), samples.length > 0 ? 1 : 0);
-    const windows = [];
-    for (let w = 0; w < count; w++) {
-      const x = new Float64Array(n);
-      const part = samples.subarray(w * n, Math.min((w + 1) * n, samples.length));
-      for (let j = 0; j < part.length; j++) x[j] = Math.min(1, Math.max(-1, part[j]));
-      if (!audible(model, x)) { windows.push({ audible: false, p: null, scaled: peakNormalize(x) }); continue; }
-      const scaled = peakNormalize(x);
-      const out = forward(model, scaled);
-      const p = out[model.layers[model.layers.length - 1].name].data[0];
-      windows.push({ audible: true, p: round4(p), scaled });
-    }
-    const heard = windows.filter((w) => w.audible).map((w) => w.p);
-    const pDog = heard.length ? round4(heard.reduce((a, b) => a + b, 0) / heard.length) : null;
-    return { windows, pDog, label: pDog === null ? null : pDog > 0.5 ? "dog" : "cat", seconds: samples.length / model.sample_rate };
+  // A recording (Float32Array at 16 kHz) is cut into consecutive windows; one shorter than a window is padded
+  // with zeros into one window.
+  function windowCount(model, samples) {
+    return Math.max(Math.floor(samples.length / model.segment), samples.length > 0 ? 1 : 0);
   }
 
-  return { decode, conv1d, batchNorm, relu, maxPool, logCompress, globalAverage, sigmoidUnit, forward, load, audible, peakNormalize, analyse };
-})();
+  function windowAt(model, samples, w) {  // window w, clipped to [-1, 1], zero-padded at the end
+    const n = model.segment, x = new Float64Array(n);
+    const part = samples.subarray(w * n, Math.min((w + 1) * n, samples.length));
+    for (let j = 0; j < part.length; j++) x[j] = Math.min(1, Math.max(-1, part[j]));
+    return x;
+  }
+
+  // predict's answer for window w: whether it is audible and, if so, its p(dog) with the window scaled to its peak.
+  function judge(model, samples, w) {
+    const x = windowAt(model, samples, w);
+    if (!audible(model, x)) return { audible: false, p: null };
+    const out = forward(model, peakNormalize(x));
+    return { audible: true, p: round4(out[model.layers[model.layers.length - 1].name].data[0]) };
+  }
+
+  // The recording's answer from its windows' answers: the mean p(dog) of the audible windows.
+  function summarise(model, windows, length) {
+    const heard = windows.filter((w) => w.audible).map((w) => w.p);
+    const pDog = heard.length ? round4(heard.reduce((a, b) => a + b, 0) / heard.length) : null;
+    return { windows, pDog, label: pDog === null ? null : pDog > 0.5 ? "dog" : "cat", seconds: length / model.sample_rate };
+  }
+
+  // A recording as predict answers it, all at once (the page's worker does the same window by window).
+  function analyse(model, samples) {
+    const windows = [];
+    for (let w = 0; w < windowCount(model, samples); w++) windows.push(judge(model, samples, w));
+    return summarise(model, windows, samples.length);
+  }
+
+  return { decode, conv1d, batchNorm, relu, maxPool, logCompress, globalAverage, sigmoidUnit, forward, load, audible,
+    peakNormalize, windowCount, windowAt, judge, summarise, analyse };
+}
+
+const Net = netModule();
