@@ -119,14 +119,12 @@ function peeled(index, x) {
 }
 
 // ---- reading sound -------------------------------------------------------------------------------------
-async function decodeFile(file) {  // any format the browser decodes, resampled by it to 16 kHz; each channel
+// Any format the browser decodes, resampled by it to 16 kHz: each channel's samples, which are then handed to
+// the worker as they are (moved, not copied, so the page never holds a second copy of a long recording).
+async function decodeFile(file) {
   const context = new OfflineAudioContext(1, 1, RATE);
   const buffer = await context.decodeAudioData(await file.arrayBuffer());
-  return Array.from({ length: buffer.numberOfChannels }, (_, c) => {
-    const channel = new Float32Array(buffer.length);
-    buffer.copyFromChannel(channel, c);
-    return channel;
-  });
+  return Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c));
 }
 
 async function resample(samples, rate) {  // to 16 kHz, by the browser's own resampler
