@@ -10,6 +10,7 @@ nothing.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -69,7 +70,7 @@ def check_folder(
             foreign = _foreign(path, writer)
         except OSError as err:
             raise CatDogError(
-                f"{name}: cannot be read ({_reason(err)}); give {option} a folder you can write to."
+                f"{name}: cannot be read ({_reason(err)}); give {option} a folder you can read and write."
             ) from None
         if foreign and not force:
             shown = ", ".join(printable(f) for f in foreign[:3]) + (", ..." if len(foreign) > 3 else "")
@@ -118,12 +119,13 @@ def write_folder(
         raise CatDogError(
             f"{name}: cannot be written ({_reason(err)}); give --out a folder you can write to."
         ) from None
-    old, entries = None, []
+    old, entries, merging = None, [], False
     try:
         build(tmp)
         entries = sorted(p.name for p in tmp.iterdir())
         (tmp / MARKER).write_text(json.dumps({"writer": f"{writer}", "files": entries}, indent=1) + "\n")
         if path.is_dir() and force and _foreign(path, writer):
+            merging = True
             _put_beside(tmp, path)
         else:
             if path.exists():
@@ -134,8 +136,10 @@ def write_folder(
         if old is not None and not path.exists():
             os.replace(old / path.name, path)  # put the old folder back
         where = f" at {printable(str(err.filename))}" if err.filename else ""
-        raise CatDogError(f"{name}: could not be written ({_reason(err)}{where}); it is as it was before. Free "
-                          "some space or give --out another folder.") from None  # fmt: skip
+        state = "some of its files may have been replaced" if merging else "it is as it was before"
+        fix = "free some space or give --out another folder" if err.errno == errno.ENOSPC else \
+            "give --out a folder you can write to"  # fmt: skip
+        raise CatDogError(f"{name}: could not be written ({_reason(err)}{where}); {state}; {fix}.") from None
     finally:
         for leftover in (tmp, old):
             if leftover is not None and leftover.exists():

@@ -58,7 +58,8 @@ def model_document(model: Any, name: str, normalization: str = "window") -> dict
     """Everything the page needs of one network: its layers with their weights, and ``predict``'s rules."""
     if normalization != "window":
         raise CatDogError(
-            f"{name}: the web explorer scales each window to its peak; this model expects {normalization!r}"
+            f"{name}: the web explorer scales each window to its peak; this model expects {normalization!r}; export "
+            "a run trained with eval_normalization 'window'"
         )
     layers = network_layers(model)
     fields = field_starts(layers)
@@ -151,11 +152,13 @@ def check_run(run: str | os.PathLike) -> None:
     if options["normalization"] != "window":
         raise CatDogError(f"{printable(str(folder))}: its evaluation rule eval_normalization: "
                           f"{options['normalization']!r} is not one the web explorer implements (it scales each "
-                          "window to its peak); export a run trained with eval_normalization 'window'.")  # fmt: skip
+                          "window to its peak); export a run whose config.json has eval_normalization "
+                          "'window'.")  # fmt: skip
     if options["min_peak"] > 0:
         raise CatDogError(f"{printable(str(folder))}: its evaluation rule eval_min_peak: {options['min_peak']} (judge "
                           "only windows near the recording's peak) is not one the web explorer implements; export a "
-                          "run with eval_min_peak 0.")  # fmt: skip
+                          "run whose config.json has eval_min_peak 0, or use `catdog-cnn predict --model`."
+                          )  # fmt: skip
 
 
 def export_web(

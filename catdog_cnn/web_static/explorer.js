@@ -52,6 +52,7 @@ function cancel() {
 
 function fail(job, text) {
   if (job !== state.job) return;
+  state.hasRecording = false;  // nothing to analyse again with another network
   endProgress();
   say(text);
 }
@@ -75,7 +76,7 @@ function startWorker() {
       peeled(data.index, data.x);
     }
   };
-  worker.onerror = (event) => fail(state.job, `the analysis stopped: ${event.message}`);
+  worker.onerror = (event) => fail(state.job, `the analysis stopped: ${event.message}; reload the page and try again`);
   return worker;
 }
 
@@ -187,13 +188,16 @@ async function record() {
     stream.getTracks().forEach((track) => track.stop());
     const rate = context.sampleRate;
     await context.close();
-    if (have < need) throw new Error(`it gave ${(have / rate).toFixed(1)} s of sound in ${RECORD_SECONDS + RECORD_GRACE_SECONDS} s`);
+    if (have < need) {
+      throw new Error(`it gave only ${(have / rate).toFixed(1)} s of audio in ${RECORD_SECONDS + RECORD_GRACE_SECONDS} s; ` +
+        "check that it is connected and not in use by another program");
+    }
     const all = new Float32Array(need);
     let at = 0;
     for (const c of chunks) { if (at >= need) break; all.set(c.subarray(0, need - at), at); at += c.length; }
     if (job === state.job) analyse(job, [await resample(all, rate)]);
   } catch (error) {
-    fail(job, `the microphone could not be used: ${error.message}`);
+    fail(job, `the microphone could not be used: ${error.message}; allow the page to use it, or open or drop a recording instead`);
   } finally {
     button.disabled = false;
     button.textContent = `record ${RECORD_SECONDS} s from the microphone`;
