@@ -39,6 +39,11 @@ __all__ = [
     "backward",
     "Adam",
     "train_step",
+    "batches",
+    "forward_eval",
+    "evaluate",
+    "evaluate_logits",
+    "train",
 ]
 
 BN_MOMENTUM = 0.99  # Keras' default: the moving statistics keep 99% of their value at each step
@@ -333,7 +338,11 @@ _FORWARD: dict[str, Callable[[np.ndarray, dict[str, np.ndarray], dict[str, Any]]
 
 def evaluate(layers: list[Layer], x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """The mean loss and the share of windows called right (p(dog) > 0.5 for dog), at inference."""
-    logit = forward_eval(layers, x)
+    return evaluate_logits(forward_eval(layers, x), y)
+
+
+def evaluate_logits(logit: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """The mean loss of ``logit`` against labels ``y``, and the share called right (logit > 0 for dog)."""
     return {"loss": binary_cross_entropy(logit, np.asarray(y, dtype=np.float64))[0],
             "accuracy": float(np.mean((logit > 0) == (np.asarray(y) == 1)))}  # fmt: skip
 
@@ -349,16 +358,16 @@ def train(
     optimizer: Adam | None = None,
     every: int = 0,
     check: Callable[[list[Layer]], dict[str, float]] | None = None,
-) -> tuple[list[Layer], dict[str, list[Any]]]:
+) -> tuple[list[Layer], dict[str, Any]]:
     """Train a copy of ``layers`` on ``steps`` batches of windows ``x`` (n, segment) with labels ``y`` (see
-    :func:`batches`); returns it and its history: each step's ``loss``, and every ``every`` steps what ``check``
-    returns (``checked_at``: after which step)."""
+    :func:`batches`); returns it and its history: each step's ``loss`` (of its batch, before its update), and
+    every ``every`` steps (``checked_at``: after which step) what ``check`` returns, under ``checked``."""
     layers, optimizer = copy.deepcopy(layers), optimizer or Adam()
-    history: dict[str, list[Any]] = {"loss": [], "checked_at": []}
+    history: dict[str, Any] = {"loss": [], "checked_at": [], "checked": {}}
     for step, batch in enumerate(batches(y, steps, batch_size, seed=seed)):
         history["loss"].append(train_step(layers, x[batch], y[batch], optimizer))
         if check is not None and every and (step + 1) % every == 0:
             history["checked_at"].append(step + 1)
             for key, value in check(layers).items():
-                history.setdefault(key, []).append(value)
+                history["checked"].setdefault(key, []).append(value)
     return layers, history

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 
-from .backprop import ADAM
+from ._keras import keras, tf
+from ._quiet import c_stderr_silenced
+from .backprop import ADAM, evaluate_logits
 from .model import build_model
 from .numpy_net import Layer, network_layers
 
-__all__ = ["WEIGHT_ORDER", "keras_copy", "keras_gradients", "gradient_differences", "train_keras"]
+__all__ = ["WEIGHT_ORDER", "keras_copy", "keras_gradients", "gradient_differences", "keras_evaluate", "train_keras"]
 
 WEIGHT_ORDER = {"conv": ["kernel", "bias"], "bn": ["gamma", "beta", "mean", "variance"], "dense": ["weights", "bias"]}
 
@@ -22,12 +22,14 @@ WEIGHT_ORDER = {"conv": ["kernel", "bias"], "bn": ["gamma", "beta", "mean", "var
 def keras_copy(layers: list[Layer] | None, preset: str = "original", *, dtype: str = "float32") -> keras.Model:
     """A Keras model of ``preset`` without dropout, computing in ``dtype``, holding the weights of ``layers`` (or
     Keras' own random start when None)."""
-    before = keras.config.floatx()
+    before, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
     try:
         model = build_model(preset, dropout=0.0)
     finally:
         keras.config.set_floatx(before)
+        keras.config.set_dtype_policy(policy)
     if layers is not None:
         ours = {layer.name: layer for layer in layers}
         for k in model.layers:
@@ -43,7 +45,7 @@ def keras_gradients(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict[tu
     """The mean binary cross-entropy's gradient for every weight, by (layer, weight) in :mod:`backprop`'s names,
     with batch normalization in training mode."""
     dtype = model.inputs[0].dtype
-    with tf.GradientTape() as tape:
+    with c_stderr_silenced(), tf.GradientTape() as tape:
         p = model(tf.constant(np.asarray(x)[:, :, None], dtype), training=True)
         loss = tf.reduce_mean(keras.losses.binary_crossentropy(tf.constant(np.asarray(y)[:, None], dtype), p))
     out = {}
@@ -68,6 +70,13 @@ def gradient_differences(layers: list[Layer], grads: dict[str, dict[str, np.ndar
     return worst
 
 
+def keras_evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """:func:`catdog_cnn.backprop.evaluate` for a Keras model: the mean loss and the share called right."""
+    p = np.clip(model.predict(np.asarray(x)[:, :, None], verbose=0, batch_size=64)[:, 0].astype(np.float64), 1e-7,
+                1 - 1e-7)  # fmt: skip
+    return evaluate_logits(np.log(p / (1 - p)), y)
+
+
 def train_keras(
     model: keras.Model,
     x: np.ndarray,
@@ -77,17 +86,17 @@ def train_keras(
     learning_rate: float = ADAM["learning_rate"],
     every: int = 0,
     check: Callable[[keras.Model], dict[str, float]] | None = None,
-) -> dict[str, list[Any]]:
+) -> dict[str, Any]:
     """Train ``model`` with Adam on the given ``batches`` of windows ``x`` (n, segment), in order, as
     :func:`catdog_cnn.backprop.train` does; returns each step's loss and, every ``every`` steps, what ``check``
     returns."""
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=ADAM["beta_1"], beta_2=ADAM["beta_2"],
                                                   epsilon=ADAM["epsilon"]), loss="binary_crossentropy")  # fmt: skip
-    history: dict[str, list[Any]] = {"loss": [], "checked_at": []}
+    history: dict[str, Any] = {"loss": [], "checked_at": [], "checked": {}}
     for step, batch in enumerate(batches):
         history["loss"].append(float(model.train_on_batch(x[batch][:, :, None], y[batch].astype("float32"))))
         if check is not None and every and (step + 1) % every == 0:
             history["checked_at"].append(step + 1)
             for key, value in check(model).items():
-                history.setdefault(key, []).append(value)
+                history["checked"].setdefault(key, []).append(value)
     return history

@@ -91,8 +91,8 @@ def test_one_adam_step_matches_keras(real_batch):
 
     x, y = real_batch
     layers = bp.initial_layers(seed=0)
-    model = keras_copy(layers)
-    train_keras(model, x.astype("float32"), y, [np.arange(len(x))])
+    model = keras_copy(layers, dtype="float64")  # the same arithmetic: only the algorithm is compared
+    train_keras(model, x, y, [np.arange(len(x))])
     bp.train_step(layers, x, y, bp.Adam())
     for ours in layers:
         for name, theirs in zip(WEIGHT_ORDER.get(ours.kind, []), model.get_layer(ours.name).get_weights(), strict=True):
@@ -102,7 +102,8 @@ def test_one_adam_step_matches_keras(real_batch):
                 # learning rate in a direction set by the round-off. Both take such a step.
                 assert np.abs(value).max() <= 1.01 * bp.ADAM["learning_rate"] >= np.abs(theirs).max()
                 continue
-            step_error = 1e-4 * bp.ADAM["learning_rate"] + 1e-5 * np.abs(value).max()  # float32 against float64
+            # Keras keeps beta_2 in float32 (0.99900001), which moves the steps of small gradients by up to 1e-4
+            step_error = 1e-4 * bp.ADAM["learning_rate"] + 1e-9 * np.abs(value).max()
             assert np.abs(theirs.reshape(value.shape) - value).max() <= step_error, (ours.name, name)
 
 
@@ -116,7 +117,7 @@ def test_training_lowers_the_loss_as_keras_does_on_the_same_batches(real_split):
     trained, history = bp.train(start, x, y, steps=80, batch_size=16, every=40,
                                 check=lambda layers: checks.append(1) or {"n": len(checks)})  # fmt: skip
     assert np.mean(history["loss"][-20:]) < np.mean(history["loss"][:20]) - 0.05
-    assert history["checked_at"] == [40, 80] and history["n"] == [1, 2]
+    assert history["checked_at"] == [40, 80] and history["checked"]["n"] == [1, 2]
     assert not np.array_equal(trained[0].arrays["kernel"], start[0].arrays["kernel"])  # a copy was trained
     theirs = train_keras(keras_copy(start), x, y, bp.batches(y, 40, 16, seed=0))["loss"]
     assert np.abs(np.array(theirs[:5]) - history["loss"][:5]).max() < 1e-3  # the same start, the same batches

@@ -299,3 +299,16 @@ def test_layer_differences_draws_a_bar_per_layer_on_a_log_scale():
     assert heights == [1e-7, 1e-18, 2e-6] and ax.get_yscale() == "log"  # an exact zero still shows
     assert [t.get_text() for t in ax.get_xticklabels()] == ["conv_1", "relu_1", "dense"]
     plt.close(ax.figure)
+
+
+def test_learning_figures_draw_what_they_are_given():
+    ax = plots.cross_entropy()
+    dog, cat = (line.get_ydata() for line in ax.lines)
+    assert dog[0] > 5 > dog[-1] and cat[0] < 0.01 < cat[-1]  # a sure dog costs nothing on a dog window
+    ax = plots.one_weight(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5) ** 2, [(1.0, 1.0), (0.2, 0.04)], name="b")
+    assert ax.lines[1].get_xdata().tolist() == [1.0, 0.2] and "b" in ax.get_xlabel()
+    ax = plots.gradient_differences({"float64": {"conv kernel": 1e-14}, "float32": {"conv kernel": 4e-3}})
+    assert [p.get_height() for p in ax.patches] == [1e-14, 4e-3] and ax.get_yscale() == "log"
+    ax = plots.loss_curves({"train": ([1, 2], [0.7, 0.5]), "validation": ([1, 2], [0.7, 0.6])}, mark=(2, "kept"))
+    assert len(ax.lines) == 3 and ax.get_legend().get_texts()[1].get_text() == "validation"
+    plt.close("all")
