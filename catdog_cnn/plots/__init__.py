@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._base import CLASS_COLORS, EVIDENCE_CMAP, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
 from .anatomy import all_layers, architecture, filtered_copy, kernel_slide, layer_differences, save_animation
 from .audio import durations, kept_fraction, sounds, spectrograms, waveform_spectrogram, waveforms, window_batch
-from .learning import cross_entropy, gradient_differences, loss_curves, one_weight
+from .learning import cross_entropy, filter_response, gradient_differences, loss_curves, one_weight, spectra
 from .network import (
     class_activation,
     components,
@@ -38,6 +38,8 @@ from .training import (
 
 __all__ = [
     "cross_entropy",
+    "filter_response",
+    "spectra",
     "gradient_differences",
     "loss_curves",
     "one_weight",

@@ -1,4 +1,5 @@
-"""Figures of learning: the loss, one weight's descent, gradient checks and loss curves over training steps."""
+"""Figures of learning and of the signals under it: the loss, one weight's descent, gradient checks, loss curves
+over training steps, a kernel's frequency response and the spectra that show aliasing."""
 
 from __future__ import annotations
 
@@ -78,6 +79,44 @@ def loss_curves(
         ax.annotate(mark[1], (mark[0], ax.get_ylim()[1]), textcoords="offset points", xytext=(4, -14), fontsize=9)
     ax.set_xlabel("training step (one batch each)")
     ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def filter_response(
+    freqs: np.ndarray,
+    derived_db: np.ndarray,
+    measured: tuple[np.ndarray, np.ndarray],
+    *,
+    nyquist_after_stride: float | None = None,
+    title: str = "",
+    ax: Axes | None = None,
+) -> Axes:
+    """A kernel's gain in dB: derived from its weights (line) and ``measured`` with tones (freqs, dB; points);
+    a vertical line at the Nyquist frequency the stride leaves."""
+    ax = _axes(ax, figsize=(7.5, 3.5))
+    ax.plot(freqs, derived_db, color=LINE_COLORS[5], label="derived: 20 log10 |H(f)|")
+    ax.plot(*measured, ls="none", marker="o", ms=4, color=LINE_COLORS[6], label="measured with tones")
+    if nyquist_after_stride is not None:
+        ax.axvline(nyquist_after_stride, color="0.5", ls="--", lw=1)
+        ax.annotate("Nyquist after the stride", (nyquist_after_stride, ax.get_ylim()[0]), textcoords="offset points",
+                    xytext=(4, 6), fontsize=9)  # fmt: skip
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("gain (dB)")
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def spectra(named: dict[str, tuple[np.ndarray, np.ndarray]], *, title: str = "", ax: Axes | None = None) -> Axes:
+    """Magnitude spectra (freqs in Hz, dB), one line each, for comparing where a tone's energy lies."""
+    ax = _axes(ax, figsize=(7.5, 3.5))
+    for i, (name, (freqs, db)) in enumerate(named.items()):
+        ax.plot(freqs, db, color=LINE_COLORS[(5, 6, 3, 1)[i % 4]], ls=LINE_STYLES[i % len(LINE_STYLES)], label=name)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("level (dB)")
+    ax.set_ylim(bottom=-80)
     ax.set_title(title)
     ax.legend(fontsize=9)
     return ax
