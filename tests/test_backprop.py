@@ -98,8 +98,8 @@ def test_one_adam_step_matches_keras(real_batch):
         for name, theirs in zip(WEIGHT_ORDER.get(ours.kind, []), model.get_layer(ours.name).get_weights(), strict=True):
             value = ours.arrays[name]  # the new weights, and batch norm's newly tracked statistics
             if ours.kind == "conv" and name == "bias":
-                # Its gradient is round-off (about 0), which Adam divides by its own size: a step of about the
-                # learning rate in a direction set by the round-off. Both take such a step.
+                # Its gradient is round-off (about 0), so the step's direction is set by the round-off, and its
+                # size by how the round-off compares with Adam's epsilon: at most the learning rate for both.
                 assert np.abs(value).max() <= 1.01 * bp.ADAM["learning_rate"] >= np.abs(theirs).max()
                 continue
             # Keras keeps beta_2 in float32 (0.99900001), which moves the steps of small gradients by up to 1e-4

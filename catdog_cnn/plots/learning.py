@@ -18,7 +18,7 @@ def cross_entropy(*, ax: Axes | None = None) -> Axes:
     ax.plot(p, -np.log(p), color=CLASS_COLORS[1], label="a dog window: −log p")
     ax.plot(p, -np.log(1 - p), color=CLASS_COLORS[0], ls="--", label="a cat window: −log (1 − p)")
     ax.set_xlabel("p(dog) the network gives")
-    ax.set_ylabel("loss (nats)")
+    ax.set_ylabel("loss (natural logarithm)")
     ax.set_ylim(0, 5.5)
     ax.set_title("binary cross-entropy: the cost of one answer")
     ax.legend()
@@ -35,6 +35,8 @@ def one_weight(
     xs, ys = zip(*steps, strict=True)
     ax.plot(xs, ys, color=LINE_COLORS[6], marker="o", ls=":", label="gradient descent, step by step")
     for i, (x, y) in enumerate(steps):
+        if 2 < i < len(steps) - 1:
+            continue  # the first steps and the last, where the labels do not overlap
         ax.annotate(str(i), (x, y), textcoords="offset points", xytext=(4, 6), fontsize=9, color=LINE_COLORS[6])
     ax.set_xlabel(f"value of {name}")
     ax.set_ylabel("mean loss of the batch")
@@ -55,7 +57,7 @@ def gradient_differences(named: dict[str, dict[str, float]], *, ax: Axes | None 
                color=LINE_COLORS[(2, 6, 3, 1)[i % 4]])  # fmt: skip
     ax.set_yscale("log")
     ax.set_xticks(np.arange(len(kinds)), kinds, rotation=20, ha="right")
-    ax.set_ylabel("largest difference / largest gradient")
+    ax.set_ylabel("largest difference / largest gradient\n(conv bias: / its kernel's)", fontsize=9)
     ax.set_title("NumPy's gradients against TensorFlow's")
     ax.legend(fontsize=9)
     return ax
