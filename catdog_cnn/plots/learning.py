@@ -117,7 +117,7 @@ def spectra(named: dict[str, tuple[np.ndarray, np.ndarray]], *, title: str = "",
     for i, (name, (freqs, db)) in enumerate(named.items()):
         ax.plot(freqs, db, color=LINE_COLORS[(5, 6, 3, 1)[i % 4]], ls=LINE_STYLES[i % len(LINE_STYLES)], label=name)
     ax.set_xlabel("frequency (Hz)")
-    ax.set_ylabel("level (dB)")
+    ax.set_ylabel("amplitude (dB re 1)")
     ax.set_ylim(bottom=-80)
     ax.set_title(title)
     ax.legend(fontsize=9)
