@@ -187,6 +187,20 @@ def binary_cross_entropy(logit: np.ndarray, y: np.ndarray) -> tuple[float, np.nd
     return float(loss.mean()), (p - y) / len(y)
 
 
+def _max_pool(h: np.ndarray, size: int) -> np.ndarray:
+    steps = h.shape[1] // size
+    return h[:, : steps * size].reshape(len(h), steps, size, -1).max(axis=2)
+
+
+_FORWARD: dict[str, Callable[[np.ndarray, dict[str, np.ndarray], dict[str, Any]], np.ndarray]] = {
+    "conv": lambda h, a, s: conv1d_forward(h, a["kernel"], a["bias"], s["stride"]),
+    "relu": lambda h, a, s: np.maximum(h, 0),
+    "pool": lambda h, a, s: _max_pool(h, s["size"]),
+    "log": lambda h, a, s: np.log1p(h),
+    "gap": lambda h, a, s: h.mean(axis=1),
+}
+
+
 # ---- the whole network -----------------------------------------------------------------------------------
 @dataclass
 class Pass:
@@ -204,20 +218,12 @@ def forward_train(layers: list[Layer], x: np.ndarray) -> Pass:
     for layer in layers:
         out.inputs.append(h)
         a, s = layer.arrays, layer.settings
-        if layer.kind == "conv":
-            h = conv1d_forward(h, a["kernel"], a["bias"], s["stride"])
-        elif layer.kind == "bn":
+        if layer.kind == "bn":  # training mode: this batch's statistics, kept for the way back
             h, out.bn[layer.name] = batch_norm_forward(h, a["gamma"], a["beta"], s["epsilon"])
-        elif layer.kind == "relu":
-            h = np.maximum(h, 0)
-        elif layer.kind == "pool":
-            h = _max_pool(h, s["size"])
-        elif layer.kind == "log":
-            h = np.log1p(h)
-        elif layer.kind == "gap":
-            h = h.mean(axis=1)
         elif layer.kind == "dense":
             out.logit = h @ a["weights"] + a["bias"][0]
+        else:
+            h = _FORWARD[layer.kind](h, a, s)
     return out
 
 
@@ -305,11 +311,6 @@ def batches(y: np.ndarray, steps: int, batch_size: int = 32, *, seed: int = 0) -
     return [np.concatenate([rng.choice(c, size=n, replace=False) for c, n in draw]) for _ in range(steps)]
 
 
-def _max_pool(h: np.ndarray, size: int) -> np.ndarray:
-    steps = h.shape[1] // size
-    return h[:, : steps * size].reshape(len(h), steps, size, -1).max(axis=2)
-
-
 def forward_eval(layers: list[Layer], x: np.ndarray, *, chunk: int = 64) -> np.ndarray:
     """The logits of windows ``x`` (n, segment) at inference: batch normalization uses its tracked statistics."""
     logits = []
@@ -325,15 +326,6 @@ def forward_eval(layers: list[Layer], x: np.ndarray, *, chunk: int = 64) -> np.n
                 h = _FORWARD[layer.kind](h, a, s)
         logits.append(h)
     return np.concatenate(logits)
-
-
-_FORWARD: dict[str, Callable[[np.ndarray, dict[str, np.ndarray], dict[str, Any]], np.ndarray]] = {
-    "conv": lambda h, a, s: conv1d_forward(h, a["kernel"], a["bias"], s["stride"]),
-    "relu": lambda h, a, s: np.maximum(h, 0),
-    "pool": lambda h, a, s: _max_pool(h, s["size"]),
-    "log": lambda h, a, s: np.log1p(h),
-    "gap": lambda h, a, s: h.mean(axis=1),
-}
 
 
 def evaluate(layers: list[Layer], x: np.ndarray, y: np.ndarray) -> dict[str, float]:
