@@ -39,7 +39,10 @@ __all__ = [
     "occlusion_relevance",
     "random_relevance",
     "relevance",
+    "FILLS",
+    "floor_noise",
     "deletion_curves",
+    "deletion_areas",
     "deletion_area",
     "most_decisive_slice",
 ]
@@ -184,36 +187,77 @@ def relevance(model: keras.Model, x: np.ndarray, method: str, slice_size: int = 
     return METHODS[method](model, x, slice_size)
 
 
-def deletion_curves(model: keras.Model, x: np.ndarray, relevance: np.ndarray, slice_size: int = SLICE) -> np.ndarray:
-    """p of each window's predicted class as its slices are silenced, most relevant first.
+FILLS = ("silence", "floor noise")  # what a deleted slice is replaced with
 
-    Ties in relevance are broken by slice index, so the order does not hang on round-off.
+
+def floor_noise(x: np.ndarray, slice_size: int = SLICE, *, seed: int = SEED) -> np.ndarray:
+    """Gaussian noise as long as each window, at the level of its quietest slice (its RMS), seeded.
+
+    A deletion that puts this in place of a slice removes what the slice held without adding a silence the
+    window never had: a recording's floor is rarely digital zero.
+    """
+    x = np.asarray(x, np.float32).reshape(len(x), -1)
+    k = x.shape[1] // slice_size
+    rms = np.sqrt(np.mean(x[:, : k * slice_size].reshape(len(x), k, slice_size) ** 2, axis=2))
+    floor = rms.min(axis=1, keepdims=True)
+    return (np.random.default_rng(seed).standard_normal(x.shape) * floor).astype(np.float32)
+
+
+def deletion_curves(
+    model: keras.Model,
+    x: np.ndarray,
+    relevance: np.ndarray,
+    slice_size: int = SLICE,
+    *,
+    fill: str = "silence",
+    seed: int = SEED,
+) -> np.ndarray:
+    """p of each window's predicted class as its slices are deleted, most relevant first.
+
+    A deleted slice is set to zero (``fill="silence"``) or replaced by :func:`floor_noise` (``"floor noise"``,
+    seeded by ``seed``). Ties in relevance are broken by slice index, so the order does not hang on round-off.
 
     Returns
     -------
     np.ndarray, shape (n, slices + 1)
-        Column k: after the k most relevant slices are silenced (column 0: the window as it is).
+        Column k: after the k most relevant slices are deleted (column 0: the window as it is).
     """
+    if fill not in FILLS:
+        raise ValueError(f"fill must be one of {FILLS}, not {fill!r}")
     x = np.asarray(x, np.float32).reshape(len(x), -1)
+    noise = floor_noise(x, slice_size, seed=seed) if fill == "floor noise" else np.zeros_like(x)
     if len(x) > _CHUNK:
         chunks = range(0, len(x), _CHUNK)
         return np.concatenate(
-            [deletion_curves(model, x[i : i + _CHUNK], relevance[i : i + _CHUNK], slice_size) for i in chunks]
-        )
+            [_deletion_chunk(model, x[i : i + _CHUNK], relevance[i : i + _CHUNK], noise[i : i + _CHUNK], slice_size)
+             for i in chunks]
+        )  # fmt: skip
+    return _deletion_chunk(model, x, relevance, noise, slice_size)
+
+
+def _deletion_chunk(
+    model: keras.Model, x: np.ndarray, relevance: np.ndarray, fill: np.ndarray, slice_size: int
+) -> np.ndarray:
     n, length = x.shape
     k = relevance.shape[1]
     order = np.argsort(-relevance, axis=1, kind="stable")
     steps = np.repeat(x, k + 1, axis=0).reshape(n, k + 1, length)
     for i in range(n):
         for step, j in enumerate(order[i], start=1):
-            steps[i, step:, j * slice_size : (j + 1) * slice_size] = 0
+            part = slice(j * slice_size, (j + 1) * slice_size)
+            steps[i, step:, part] = fill[i, part]
     p_dog = 1 / (1 + np.exp(-logits(model, steps.reshape(n * (k + 1), length)).reshape(n, k + 1)))
     return np.where(p_dog[:, :1] >= 0.5, p_dog, 1 - p_dog)
 
 
+def deletion_areas(curves: np.ndarray) -> np.ndarray:
+    """Area under each window's deletion curve (n, steps + 1), steps scaled to [0, 1]: lower is better."""
+    return np.trapezoid(curves, dx=1 / (curves.shape[1] - 1), axis=1)
+
+
 def deletion_area(curves: np.ndarray) -> float:
-    """Area under deletion curves (n, steps + 1), steps scaled to [0, 1] and windows averaged: lower is better."""
-    return float(np.mean(np.trapezoid(curves, dx=1 / (curves.shape[1] - 1), axis=1)))
+    """The mean over windows of :func:`deletion_areas`."""
+    return float(np.mean(deletion_areas(curves)))
 
 
 def most_decisive_slice(

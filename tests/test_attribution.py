@@ -66,3 +66,22 @@ def test_on_m5_every_method_beats_a_random_order(rng):
     for method in ("class activation", "occlusion"):
         area = attribution.deletion_area(attribution.deletion_curves(model, x, attribution.relevance(model, x, method)))
         assert area < random, method
+
+
+def test_floor_noise_sits_at_the_level_of_the_quietest_slice():
+    x = bursts()
+    x[0] += 0.01 * np.random.default_rng(1).standard_normal(x.shape[1:]).astype(np.float32)  # a floor of 0.01
+    noise = attribution.floor_noise(x[:1])
+    assert noise.shape == (1, x.shape[1]) and np.sqrt(np.mean(noise**2)) == pytest.approx(0.01, rel=0.1)
+    assert np.array_equal(noise, attribution.floor_noise(x[:1]))  # seeded
+
+
+def test_deleting_into_floor_noise_still_flips_a_decision_built_from_two_bursts():
+    model, x = rectifier_model(), bursts()
+    r = attribution.relevance(model, x, "occlusion")
+    curves = attribution.deletion_curves(model, x, r, fill="floor noise")
+    assert np.all(curves[:, 0] > 0.5) and np.all(curves[:, 2] < 0.5)
+    areas = attribution.deletion_areas(curves)
+    assert areas.shape == (2,) and attribution.deletion_area(curves) == pytest.approx(areas.mean())
+    with pytest.raises(ValueError, match="fill must be one of"):
+        attribution.deletion_curves(model, x, r, fill="pink noise")

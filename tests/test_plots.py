@@ -89,8 +89,13 @@ def test_peeling_figures_return_what_they_drew():
     assert len(ax.lines) == 10
     styles = {(line.get_color(), line.get_linestyle()) for line in ax.lines}
     assert len(styles) == 10  # every filter told apart by colour or line style
-    ax = plots.class_activation(np.zeros(16000), np.array([1.0, -1.0]))
-    assert len(ax.figure.axes) == 2
+    ax = plots.class_activation(np.zeros(16000), np.array([1.0, -1.0, 0.5]))
+    twin = ax.figure.axes[1]
+    steps = twin.patches[0]  # each value a flat step over its own third of the second
+    values, edges, _ = steps.get_data()
+    np.testing.assert_allclose(edges, [0, 1 / 3, 2 / 3, 1])
+    np.testing.assert_allclose(values, [1.0, -1.0, 0.5])
+    assert ax.get_ylim()[0] == -ax.get_ylim()[1] and twin.get_ylim()[0] == -twin.get_ylim()[1]  # one zero line
     plt.close("all")
 
 
@@ -212,13 +217,14 @@ def test_recording_overview_of_twelve_hours_draws_the_evidence_in_groups(rng):
     assert mesh.get_array().size <= 20_000 and fig.axes[2].get_xlim()[1] == pytest.approx(windows)
 
 
-def test_candidates_draws_every_seed_and_the_round_off_band():
-    rows = {"a (adopted)": [0.90, 0.92, 0.91], "b": [0.88, 0.89, 0.90], "round-off": [0.905, 0.91, 0.908]}
-    ax = plots.candidates(rows, noise="round-off", adopted=("a (adopted)",))
+def test_candidates_draws_every_seed_and_a_chance_band_around_the_reference():
+    rows = {"a (adopted)": [0.90, 0.92, 0.91], "b": [0.88, 0.89, 0.90], "m5": [0.905, 0.91, 0.908]}
+    ax = plots.candidates(rows, reference="m5", seed_sd=0.015, adopted=("a (adopted)",), name_width=4)
     assert sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")) == 9  # a dot per seed
-    band = next(p for p in ax.patches)  # the round-off band spans that row's seeds
-    assert band.get_x() == pytest.approx(90.5) and band.get_width() == pytest.approx(0.5)
-    assert [t.get_text() for t in ax.get_yticklabels()] == list(rows) and "(%)" in ax.get_xlabel()
+    band = ax.patches[0]  # 2 standard errors of a difference of two 3-seed means: 2 * 1.5 * sqrt(2 / 3) points
+    half = 2 * 1.5 * (2 / 3) ** 0.5
+    assert band.get_x() == pytest.approx(90.767 - half, abs=1e-3) and band.get_width() == pytest.approx(2 * half)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a (…", "b", "m5"] and "(%)" in ax.get_xlabel()
 
 
 def test_change_heatmap_writes_every_number_on_its_cell():

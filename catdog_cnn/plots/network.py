@@ -105,12 +105,20 @@ def frequency_responses(freqs: np.ndarray, gain_db: np.ndarray, *, ax: Axes | No
 def class_activation(
     x: np.ndarray, cam: np.ndarray, *, ax: Axes | None = None, title: str = "", sample_rate: int = SAMPLE_RATE
 ) -> Axes:
-    """A window's waveform with its dog evidence over time (positive dog, negative cat) on a second axis."""
+    """A window's waveform with its dog evidence over time (positive dog, negative cat) on a second axis.
+
+    Each of the ``len(cam)`` values is drawn as a flat step over the equal share of the window it summarises, and
+    both axes are symmetric about zero, so the waveform's zero and the evidence's zero are one line.
+    """
     ax = segment(x, ax=ax, title=title, sample_rate=sample_rate)
+    reach = max(abs(v) for v in ax.get_ylim())
+    ax.set_ylim(-reach, reach)
     twin = ax.twinx()
     step = len(np.ravel(x)) / len(cam) / sample_rate
-    twin.step((np.arange(len(cam)) + 0.5) * step, cam, where="mid", color="tab:red")
+    twin.stairs(cam, np.arange(len(cam) + 1) * step, color="tab:red", lw=1.5)
     twin.axhline(0, color="tab:red", lw=0.5, ls=":")
+    height = 1.1 * max(float(np.max(np.abs(cam))), 1e-9)
+    twin.set_ylim(-height, height)
     twin.set_ylabel("dog evidence", color="tab:red")
     return ax
 

@@ -147,35 +147,42 @@ def accuracy_across_draws(
 def candidates(
     rows: dict[str, list[float]],
     *,
-    noise: str | None = None,
+    reference: str | None = None,
+    seed_sd: float | None = None,
     adopted: tuple[str, ...] = (),
     ax: Axes | None = None,
     metric: str = "validation windows right",
+    name_width: int = 60,
 ) -> Axes:
-    """One line per candidate: each seed's score as a dot, their mean as a bar; a band for round-off noise.
+    """One line per candidate: each seed's score as a dot, their mean as a bar; a band for chance around a reference.
 
     ``rows`` maps a candidate's name to its scores per seed (fractions), in the order to draw them, top down.
-    ``noise`` names a row that differs from another only by round-off: the spread of its seeds is drawn as a
-    grey band across the figure, the distance a score can move by chance. ``adopted`` candidates are drawn in
-    the first line colour, the others in grey.
+    With ``reference`` (a row's name) and ``seed_sd`` (the standard deviation of one seed's score), a grey band
+    spans the reference's mean ± 2 standard errors of a difference of two such means (``2 * seed_sd * sqrt(2 /
+    seeds)``): a candidate whose mean falls inside it cannot be told from the reference. ``adopted`` candidates are
+    drawn in the first line colour, the others in grey. Names longer than ``name_width`` are shortened.
     """
     names = list(rows)
-    ax = _axes(ax, figsize=(8, 0.24 * len(names) + 1.2))
+    ax = _axes(ax, figsize=(9, 0.24 * len(names) + 1.4))
     y = np.arange(len(names))[::-1]
-    if noise is not None:
-        ax.axvspan(100 * min(rows[noise]), 100 * max(rows[noise]), color="0.9", zorder=0,
-                   label="spread of seeds from round-off alone")  # fmt: skip
+    if reference is not None and seed_sd is not None:
+        centre, seeds = 100 * np.mean(rows[reference]), len(rows[reference])
+        half = 100 * 2 * seed_sd * np.sqrt(2 / seeds)
+        ax.axvspan(centre - half, centre + half, color="0.88", zorder=0,
+                   label=f"the reference's mean ± {half:.1f} points: 2 standard errors of a difference")  # fmt: skip
     for yi, name in zip(y, names, strict=True):
         scores = 100 * np.asarray(rows[name])
         color = LINE_COLORS[0] if name in adopted else "0.45"
         ax.scatter(scores, np.full(len(scores), yi), s=12, color=color, alpha=0.7, zorder=2)
         ax.plot([scores.mean()] * 2, [yi - 0.35, yi + 0.35], color=color, lw=2, zorder=3)
-    ax.set_yticks(y, names, fontsize=7)
+    short = [name if len(name) <= name_width else name[: name_width - 1] + "…" for name in names]
+    ax.set_yticks(y, short, fontsize=7)
     ax.set_xlabel(f"{metric} (%)")
-    ax.set_title("each seed a dot, their mean a bar; adopted changes in colour", fontsize=9)
     ax.set_ylim(-0.8, len(names) - 0.2)
-    if noise is not None:
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.03), fontsize=7, frameon=False)
+    handles = [Patch(color=LINE_COLORS[0], label="adopted"), Patch(color="0.45", label="not adopted")]
+    if reference is not None and seed_sd is not None:
+        handles.insert(0, ax.patches[0])
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), fontsize=7, frameon=False, ncol=3)
     return ax
 
 
