@@ -28,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from nbconvert.filters.markdown import markdown2html
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from catdog_cnn.config import CatDogError
@@ -45,13 +46,16 @@ CSS = """
 .book-nav a{text-decoration:none}
 details.book-solution{margin:.4em 0 1em;border-left:3px solid #4a7;padding-left:.6em}
 details.book-solution>summary{cursor:pointer;color:#275;font-family:system-ui,sans-serif}
+.book-caption{font-family:system-ui,sans-serif;font-size:.92em;color:#333;margin:.2em 1em 1.2em;max-width:900px}
+.book-widget{background:#eef6fc;padding:.6em 1em;border-radius:6px;font-family:system-ui,sans-serif}
 main{max-width:1100px;margin:auto}
 """
 INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{title}</title><style>
 body{{font-family:system-ui,sans-serif;max-width:800px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}}
-li{{margin:.6em 0}} .goal{{color:#555;font-size:.95em}}
+li{{margin:.6em 0}} .goal{{color:#555;font-size:.95em}} .goal p{{margin:.2em 0}}
+.optional{{color:#777;font-size:.85em}}
 .explorer{{background:#eef6fc;padding:.7em 1em;border-radius:6px}}
 </style></head><body>
 <h1>{title}</h1>
@@ -61,11 +65,22 @@ the notebooks of the <code>catdog-cnn</code> project; each lesson ends with what
 with their solutions.</p>
 <p class="explorer"><a href="explorer/index.html"><b>Peel the network in your browser</b></a>: give it a
 recording of your own (or your microphone) and look inside, with nothing to install.</p>
+<p>{load}</p>
 <ol>
 {chapters}
 </ol>
+<p><a href="docs-references.html">References</a> · <a href="glossary.html">Glossary</a></p>
 </body></html>
 """
+# The core path of a one-week unit, in reading order; the other chapters are optional.
+CORE = ("01", "02", "03", "09", "10", "05")
+WORDS_PER_MINUTE = 200  # reading speed assumed for the reading load
+WIDGET = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = (
+    '<p class="book-widget">This explorer runs in JupyterLab. In the book, open the '
+    '<a href="explorer/index.html">browser explorer</a>: it peels the same networks, on the test windows or on '
+    "any recording of yours, with nothing to install.</p>"
+)
 
 
 def _title(nb: nbformat.NotebookNode) -> str:
@@ -78,6 +93,52 @@ def _goal(nb: nbformat.NotebookNode) -> str:
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     match = re.search(r"\*\*By the end\*\*(.+?)(?:\n\n|$)", first, re.DOTALL)
     return ("By the end" + match.group(1)).replace("\n", " ").strip() if match else ""
+
+
+def words(nb: nbformat.NotebookNode) -> int:
+    """The words a reader reads in a chapter: its prose cells and the prose its hidden cells write."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            count += len(cell.source.split())
+        for output in cell.get("outputs", []):
+            count += len(str(output.get("data", {}).get("text/markdown", "")).split())
+    return count
+
+
+def prepare(nb: nbformat.NotebookNode, chapter: str) -> int:
+    """Number the chapter's figures (cells that show an image) and put widgets' places in the book's words.
+
+    A figure cell's caption comes from its metadata (``caption``); the template writes it under the figure
+    and as the images' alt text. Returns the number of figures.
+    """
+    number = 0
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        if any(key.startswith("image/") for output in outputs for key in output.get("data", {})):
+            number += 1
+            cell.metadata["figure"] = {"label": f"{int(chapter)}.{number}", "caption": cell.metadata.get("caption", "")}
+        for output in outputs:
+            if WIDGET in output.get("data", {}):
+                output["data"] = {"text/html": WIDGET_NOTE}
+    return number
+
+
+def _entry(name: str, title: str, nb: nbformat.NotebookNode, figures: int) -> str:
+    goal = markdown2html(_goal(nb)) if _goal(nb) else ""
+    optional = "" if name[:2] in CORE or not name[:2].isdigit() else ' <span class="optional">(optional)</span>'
+    size = f" {words(nb):,} words, {figures} figures." if name[:2].isdigit() else ""
+    return f'<li><a href="{name}">{html.escape(title)}</a>{optional}<div class="goal">{goal}{size}</div></li>'
+
+
+def _load(books: list[tuple[str, nbformat.NotebookNode]]) -> str:
+    core = {name[:2]: words(nb) for name, nb in books if name[:2] in CORE}
+    total = sum(core.values())
+    order = ", ".join(CORE)
+    return (f"<b>The core path</b> of a one-week unit is chapters {order}, in that order: {total:,} words to read, "
+            f"about {total / WORDS_PER_MINUTE / 60:.1f} hours at {WORDS_PER_MINUTE} words a minute, plus the code, "
+            "the figures and the exercises. The chapters marked optional go further: comparing models, hearing "
+            "what units want, a pretrained network, and the network in NumPy.")  # fmt: skip
 
 
 def _nav(pages: list[tuple[str, str]], at: int) -> str:
@@ -139,12 +200,21 @@ def _with_images(body: str, out: Path) -> str:
     return body.replace('src="../img/', 'src="img/')
 
 
+BOOK_EXAMPLES = 12  # test windows the book's explorer offers when the dataset is present at build time
+
+
 def _explorer(out: Path) -> list[Path]:
-    """The browser explorer with the committed networks, in ``out/explorer``."""
+    """The browser explorer with the committed networks, in ``out/explorer``, with test windows if the data is here."""
     from catdog_cnn.config import MODELS_DIR
+    from catdog_cnn.data import find_data_dir
     from catdog_cnn.web import export_web
 
-    return export_web(out / "explorer", {name: MODELS_DIR / name for name in ("original", "m5")})
+    try:
+        find_data_dir()
+        examples = BOOK_EXAMPLES
+    except CatDogError:  # no dataset on this machine: the explorer takes the reader's own recordings only
+        examples = 0
+    return export_web(out / "explorer", {name: MODELS_DIR / name for name in ("original", "m5")}, examples=examples)
 
 
 def protected() -> list[Path]:
@@ -181,6 +251,7 @@ def build(out: Path, *, force: bool = False) -> list[Path]:
 
 def _write(out: Path) -> None:
     books = [(f"{path.stem}.html", nbformat.read(path, as_version=4)) for path in NOTEBOOKS]
+    figures = {name: prepare(nb, name[:2]) for name, nb in books}
     books.append(("glossary.html", _markdown_notebook(GLOSSARY)))
     pages = [(name, _title(nb)) for name, nb in books]
     exporter = _exporter()
@@ -204,11 +275,9 @@ def _write(out: Path) -> None:
     for name, body in bodies.items():
         body = _with_images(_point_docs_links(body, "../docs/"), out)
         (out / name).write_text(body, encoding="utf-8")
-    chapters = "\n".join(
-        f'<li><a href="{name}">{html.escape(title)}</a><div class="goal">{html.escape(_goal(nb))}</div></li>'
-        for (name, title), (_, nb) in zip(pages, books, strict=True)
-    )
-    (out / "index.html").write_text(INDEX.format(title=TITLE, chapters=chapters), encoding="utf-8")
+    entries = zip(pages, books, strict=True)
+    chapters = "\n".join(_entry(name, title, nb, figures.get(name, 0)) for (name, title), (_, nb) in entries)
+    (out / "index.html").write_text(INDEX.format(title=TITLE, chapters=chapters, load=_load(books)), encoding="utf-8")
     (out / "pages.json").write_text(json.dumps([name for name, _ in pages], indent=1))
     _explorer(out)
     for page in out.glob("*.html"):

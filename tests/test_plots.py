@@ -170,8 +170,8 @@ def test_tone_probe_maps_each_unit_to_its_share_of_its_peak():
 
 def test_sounds_draws_a_waveform_and_a_spectrogram_per_sound():
     fig = plots.sounds({"dog": np.zeros(16000), "cat": np.ones(16000) * 0.1})
-    assert len(fig.axes) == 4 and fig.axes[0].get_title() == "dog" and len(fig.axes[1].images) == 1
-    assert fig.axes[-1].get_xlabel() == "time (s)"
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "dog" and len(fig.axes[1].images) == 1  # and 2 bars
+    assert fig.axes[2].get_xlabel() == "time (s)" and fig.axes[3].get_xlabel() == "time (s)"
     plt.close("all")
 
 
@@ -318,3 +318,26 @@ def test_learning_figures_draw_what_they_are_given():
     ax = plots.loss_curves({"train": ([1, 2], [0.7, 0.5]), "validation": ([1, 2], [0.7, 0.6])}, mark=(2, "kept"))
     assert len(ax.lines) == 3 and ax.get_legend().get_texts()[1].get_text() == "validation"
     plt.close("all")
+
+
+def test_frequency_response_grid_gives_each_filter_its_own_panel_on_one_scale():
+    gain = np.stack([np.linspace(-10, 0, 5) * (i + 1) for i in range(7)])
+    fig = plots.frequency_response_grid(np.linspace(0, 8000, 5), gain)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 7 and [ax.get_title() for ax in panels] == [f"filter {i}" for i in range(1, 8)]
+    np.testing.assert_allclose(panels[3].lines[1].get_ydata(), gain[3])  # after the 0 dB line
+    assert len({ax.get_ylim() for ax in panels}) == 1 and panels[-1].get_xlabel() == "kHz"
+    plt.close(fig)
+
+
+def test_sounds_label_each_spectrogram_with_a_colour_bar_in_db_below_the_peak(rng):
+    fig = plots.sounds({"a": rng.standard_normal(16000), "b": rng.standard_normal(16000)})
+    bars = [ax for ax in fig.axes if ax.get_ylabel() == "dB below peak"]
+    assert len(bars) == 2 and [t.get_text() for t in bars[0].get_yticklabels()] == ["−80", "−40", "0"]
+    plt.close(fig)
+
+
+def test_layer_differences_name_each_layer_with_its_output_shape():
+    ax = plots.layer_differences({"conv_1": 1e-7, "dense": 0.0}, shapes={"conv_1": (3996, 36), "dense": (1,)})
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["conv_1\n3,996 × 36", "dense\n1"]
+    plt.close(ax.figure)

@@ -170,16 +170,24 @@ def save_animation(
     return path
 
 
-def layer_differences(differences: dict[str, float], *, title: str = "", tolerance: float | None = None) -> Axes:
+def layer_differences(
+    differences: dict[str, float],
+    *,
+    title: str = "",
+    tolerance: float | None = None,
+    shapes: dict[str, tuple[int, ...]] | None = None,
+) -> Axes:
     """The largest difference between two computations of each layer's output (a bar per layer, log scale),
-    with an optional ``tolerance`` line."""
-    fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
+    with an optional ``tolerance`` line; with ``shapes`` each layer's label gives its output's shape (steps ×
+    channels), so the figure also shows the window shrinking in time and growing in channels."""
+    fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
     names = list(differences)
     ax.bar(range(len(names)), [max(v, 1e-18) for v in differences.values()], color=LINE_COLORS[5])
     if tolerance is not None:
         ax.axhline(tolerance, color=LINE_COLORS[6], ls="--", lw=1, label=f"tolerance {tolerance:g}")
         ax.legend(fontsize=8)
-    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
+    labels = [f"{n}\n{' × '.join(f'{d:,}' for d in shapes[n])}" if shapes and n in shapes else n for n in names]
+    ax.set_xticks(range(len(names)), labels, rotation=60, ha="right", fontsize=8)
     ax.set_yscale("log")
     ax.set_ylabel("largest difference\n(share of the layer's range)")
     ax.set_title(title, fontsize=10)

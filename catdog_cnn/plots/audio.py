@@ -142,7 +142,8 @@ def window_batch(x: np.ndarray, y: np.ndarray, *, n: int = 6, sample_rate: int =
 
 
 def sounds(named: dict[str, np.ndarray], *, sample_rate: int = SAMPLE_RATE, floor_db: float = 80.0) -> Figure:
-    """One row per sound: its waveform (left) and its spectrogram (right), titled with its name."""
+    """One row per sound: its waveform (left) and its spectrogram (right, with a colour bar in dB below the
+    sound's loudest point), titled with its name."""
     fig, axes = plt.subplots(len(named), 2, figsize=(10, 1.7 * len(named) + 0.4), layout="constrained", squeeze=False)
     for (wave_ax, spec_ax), (name, audio) in zip(axes, named.items(), strict=True):
         t = np.arange(len(audio)) / sample_rate
@@ -151,6 +152,11 @@ def sounds(named: dict[str, np.ndarray], *, sample_rate: int = SAMPLE_RATE, floo
         wave_ax.set_ylabel("amplitude")
         wave_ax.set_title(name, fontsize=9)
         _spectrogram(spec_ax, audio, window=SPECTROGRAM_WINDOW, floor_db=floor_db, sample_rate=sample_rate)
+        image = spec_ax.images[-1]
+        top = image.get_clim()[1]
+        bar = fig.colorbar(image, ax=spec_ax, pad=0.01)
+        bar.set_ticks([top - floor_db, top - floor_db / 2, top], labels=[f"−{floor_db:g}", f"−{floor_db / 2:g}", "0"])
+        bar.set_label("dB below peak", fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("time (s)")
     return fig

@@ -123,6 +123,28 @@ def class_activation(
     return ax
 
 
+def frequency_response_grid(freqs: np.ndarray, gain_db: np.ndarray, *, cols: int = 5) -> Figure:
+    """Small multiples: each first-layer filter's magnitude response (dB) on its own panel, one shared scale,
+    the 0 dB line drawn, so each filter's tilt or notch reads on its own."""
+    n = len(gain_db)
+    cols = min(n, cols)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.1 * cols, 1.8 * rows + 0.4), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)  # fmt: skip
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        ax.axhline(0, color="0.7", lw=0.6)
+        ax.plot(freqs / 1000, gain_db[i], color=LINE_COLORS[0], lw=1.2)
+        ax.set_title(f"filter {i + 1}", fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("kHz")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("gain (dB)")
+    return fig
+
+
 def tone_probe(
     freqs: np.ndarray, responses: dict[str, np.ndarray], *, titles: dict[str, str] | None = None, by_peak: bool = True
 ) -> Figure:
