@@ -406,7 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--examples", type=int, default=0, metavar="N",
                    help="add N test windows from your local copy of the dataset (default 0)")  # fmt: skip
-    p.add_argument("--data-dir", type=Path, default=None, help="the dataset, for --examples")
+    p.add_argument("--training-windows", type=int, default=0, metavar="N",
+                   help="add N training windows (and N/4 validation windows, 32 kB each) from your local copy of "
+                   "the dataset, to train a network in the page (default 0)")  # fmt: skip
+    p.add_argument("--data-dir", type=Path, default=None, help="the dataset, for --examples and --training-windows")
     p.add_argument("--force", action="store_true",
                    help="write beside files export-web did not write (same names are replaced)")  # fmt: skip
     p.set_defaults(func=_export_web)
@@ -418,7 +421,8 @@ def _export_web(args: argparse.Namespace) -> int:
     from .web import export_web, run_names
 
     chosen: list[Path] = args.models or [MODELS_DIR / n for n in ("original", "m5")]
-    files = export_web(args.out, run_names(chosen), examples=args.examples, data_dir=args.data_dir, force=args.force)
+    files = export_web(args.out, run_names(chosen), examples=args.examples, training=args.training_windows,
+                       data_dir=args.data_dir, force=args.force)  # fmt: skip
     size = sum(f.stat().st_size for f in files) / 1e6
     out, page = printable(str(args.out)), printable(str(args.out / "index.html"))
     print(f"{len(files)} files, {size:.2f} MB, in {out}: open {page} or serve the folder")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,21 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def table(path: str | os.PathLike) -> str:
-    """The Markdown table a benchmark script wrote into its results file (its ``"table"``)."""
-    return load(path)["table"]
+def table(path: str | os.PathLike, rows: Sequence[str] | None = None) -> str:
+    """The Markdown table a benchmark script wrote into its results file (its ``"table"``).
+
+    With ``rows``, only the rows whose first cell is one of them are kept (in the table's order), so a lesson shows
+    only what it has introduced.
+    """
+    text = load(path)["table"]
+    if rows is None:
+        return text
+    lines = text.splitlines()
+    named = [line for line in lines[2:] if line.split("|")[1].strip() in rows]
+    missing = set(rows) - {line.split("|")[1].strip() for line in named}
+    if missing:
+        raise KeyError(f"no such rows in {path}: {sorted(missing)}")
+    return "\n".join(lines[:2] + named)
 
 
 def mean_sd(runs: list[dict[str, Any]], key: str, *, scale: float = 100.0) -> tuple[float, float]:

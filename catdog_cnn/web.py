@@ -24,10 +24,12 @@ from .inputs import printable
 from .numpy_net import Layer, network_layers
 from .output_folder import check_folder, write_folder
 
-__all__ = ["STATIC_FILES", "field_starts", "model_document", "run_names", "check_run", "export_web"]
+__all__ = ["STATIC_FILES", "field_starts", "model_document", "training_windows", "run_names", "check_run", "export_web"]
 
-STATIC_FILES = ("index.html", "net.js", "worker.js", "explorer.js", "style.css")
+STATIC_FILES = ("index.html", "net.js", "learn.js", "worker.js", "trainer.js", "explorer.js", "style.css")
 EXAMPLES_PER_CLASS_MAX = 50  # --examples takes at most this many test windows of each class
+TRAINING_VALIDATION_SHARE = 0.25  # --training-windows N packs N training windows and a quarter as many validation ones
+TRAINING_MIN_PEAK = 0.1  # packed windows reach this share of their file's peak, as m5's training windows do
 
 
 def _array(a: np.ndarray) -> dict[str, Any]:
@@ -111,6 +113,36 @@ def _examples(data_dir: str | os.PathLike | None, n: int, seed: int) -> dict[str
     }
 
 
+def _int16(x: np.ndarray) -> str:
+    return base64.b64encode(np.round(np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()).decode()
+
+
+def training_windows(data_dir: str | os.PathLike | None, n: int, seed: int = 0) -> dict[str, Any]:
+    """``n`` training windows and a quarter as many validation windows (at least 2) of the local dataset, half of
+    each class where the files allow, for training in the page.
+
+    They are cut as ``predict`` cuts a recording (consecutive seconds, each scaled to its peak) from the split's
+    training and validation files, keeping seconds that reach :data:`TRAINING_MIN_PEAK` of their file's peak, and
+    stored as 16-bit samples (32 kB a window) with their labels.
+    """
+    from .data import find_data_dir, load_split
+    from .generator import evaluation_windows
+
+    split = load_split(find_data_dir(data_dir), seed=seed)
+    rng = np.random.default_rng(seed)
+    packed: dict[str, Any] = {"sample_rate": SAMPLE_RATE, "segment": SEGMENT}
+    validation = max(2, round(n * TRAINING_VALIDATION_SHARE))
+    for side, clips, count in (("train", split.train, n), ("validation", split.validation, validation)):
+        windows = evaluation_windows(clips, normalization="window", min_peak=TRAINING_MIN_PEAK)
+        chosen: list[int] = []
+        for label in (0, 1):
+            pool = np.flatnonzero(windows.y == label)
+            chosen += list(rng.choice(pool, size=min((count + 1 - label) // 2, len(pool)), replace=False))
+        chosen.sort()
+        packed[side] = {"labels": [int(windows.y[i]) for i in chosen], "audio": _int16(windows.x[chosen, :, 0])}
+    return packed
+
+
 def run_names(runs: list[Path]) -> dict[str, Path]:
     """A distinct name for each run folder: its own name, or as many of its last path parts as tell it apart.
 
@@ -166,13 +198,16 @@ def export_web(
     models: Mapping[str, str | os.PathLike],
     *,
     examples: int = 0,
+    training: int = 0,
     data_dir: str | os.PathLike | None = None,
     seed: int = 0,
     force: bool = False,
 ) -> list[Path]:
     """Write the explorer into the folder ``out`` for ``models`` (name to run folder); returns the files written.
 
-    ``examples`` adds that many test windows of the local dataset (``examples.js``); they stay in ``out``.
+    ``examples`` adds that many test windows of the local dataset (``examples.js``), ``training`` that many training
+    windows and a quarter as many validation windows for the page's training panel (``training.js``, see
+    :func:`training_windows`); they stay in ``out``.
     Everything is checked before any work (see :func:`~catdog_cnn.output_folder.check_folder` and
     :func:`check_run`), and the folder is built aside and put in place whole, so a failure leaves ``out`` as
     it was.
@@ -183,9 +218,11 @@ def export_web(
     check_folder(out, "export-web", force=force, protected=[package])
     if examples < 0:
         raise CatDogError(f"--examples must be 0 or more, not {examples}")
+    if training < 0:
+        raise CatDogError(f"--training-windows must be 0 or more, not {training}")
     for run in models.values():
         check_run(run)
-    data = find_data_dir(data_dir) if examples else None
+    data = find_data_dir(data_dir) if examples or training else None
 
     def build(folder: Path) -> None:
         from .runs import load_run
@@ -200,5 +237,7 @@ def export_web(
         (folder / "models.js").write_text("".join(scripts))
         sample = _script("CATDOG_EXAMPLES", "test", _examples(data, examples, seed)) if examples else ""
         (folder / "examples.js").write_text(sample)
+        packed = f"window.CATDOG_TRAINING = {json.dumps(training_windows(data, training, seed))};\n" if training else ""
+        (folder / "training.js").write_text(packed)
 
     return write_folder(out, "export-web", build, force=force)

@@ -34,3 +34,12 @@ def test_table_reads_the_results_or_says_how_to_make_them(tmp_path):
         results.table(tmp_path / "robustness.json")
     (tmp_path / "a.json").write_text(json.dumps({"table": "| a |"}))
     assert results.table(tmp_path / "a.json") == "| a |"
+
+
+def test_table_keeps_only_the_rows_asked_for_in_the_tables_order(tmp_path):
+    text = "| configuration | score |\n|---|---|\n| original | 63.1 |\n| m5 | 85.8 |\n| BirdNET | 96.0 |"
+    (tmp_path / "a.json").write_text(json.dumps({"table": text}))
+    kept = results.table(tmp_path / "a.json", rows=["m5", "original"])
+    assert kept == "| configuration | score |\n|---|---|\n| original | 63.1 |\n| m5 | 85.8 |"
+    with pytest.raises(KeyError, match="SoundNet"):
+        results.table(tmp_path / "a.json", rows=["SoundNet"])

@@ -24,21 +24,24 @@ from catdog_cnn.runs import load_run
 from catdog_cnn.web import STATIC_FILES
 
 MAX_FOLDER_MB = 5
+TRAINING_WINDOWS = 48  # packed for the training panel: 48 training and 12 validation windows
 ELSEWHERE = "explorer.example"
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory, real_data_dir) -> Path:
     out = tmp_path_factory.mktemp("web") / "explorer"
-    assert main(["export-web", "--out", str(out), "--examples", "4", "--data-dir", str(real_data_dir)]) == 0
+    assert main(["export-web", "--out", str(out), "--examples", "4", "--training-windows", str(TRAINING_WINDOWS),
+                 "--data-dir", str(real_data_dir)]) == 0  # fmt: skip
     return out
 
 
 def test_the_folder_holds_the_page_its_networks_and_nothing_from_elsewhere(folder, tmp_path):
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*STATIC_FILES, "models.js", "examples.js", MARKER])
+    written = [*STATIC_FILES, "models.js", "examples.js", "training.js", MARKER]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(written)
     assert main(["export-web", "--out", str(tmp_path / "plain")]) == 0  # no examples: the size users get
     assert sum(p.stat().st_size for p in (tmp_path / "plain").iterdir()) < MAX_FOLDER_MB * 1e6
-    assert (tmp_path / "plain" / "examples.js").read_text() == ""
+    assert (tmp_path / "plain" / "examples.js").read_text() == (tmp_path / "plain" / "training.js").read_text() == ""
     for path in folder.iterdir():
         text = path.read_text()
         assert not re.search(r"(?:src|href)=\"(?!data:)[a-z]+:|https?://|\bimport\s*\(|fetch\(", text), path.name
@@ -289,3 +292,16 @@ def test_a_very_long_file_name_does_not_widen_the_page(page, real_data_dir):
     page.set_input_files("#file", files=[{"name": name, "mimeType": "audio/wav", "buffer": data}])
     page.wait_for_function("document.body.dataset.analysedIn", timeout=60_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1100
+
+
+def test_training_windows_are_packed_half_cat_half_dog_at_16_bits(folder, real_split):
+    import base64
+    import json
+
+    text = (folder / "training.js").read_text()
+    packed = json.loads(text.split("=", 1)[1].rstrip().rstrip(";"))
+    for side, count in (("train", TRAINING_WINDOWS), ("validation", TRAINING_WINDOWS // 4)):
+        labels, audio = packed[side]["labels"], base64.b64decode(packed[side]["audio"])
+        assert len(labels) == count and sum(labels) == count // 2
+        samples = np.frombuffer(audio, "<i2").reshape(count, packed["segment"])
+        assert np.abs(samples).max(axis=1).min() == 32767  # each window scaled to its peak, as predict scales it

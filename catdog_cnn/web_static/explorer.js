@@ -567,6 +567,16 @@ function setup() {
   say("give the network a recording: open a file, drop one, or record from the microphone");
 }
 
+// A network trained in the page (trainer.js) joins the menu; choosing it re-answers the recording with it.
+function addModel(name, document, steps) {
+  state.models[name] = Net.fromNumbers(document);
+  state.worker.postMessage({ type: "model", name, model: document });
+  const select = $("model"), label = `${name} (${steps} steps)`;
+  const option = [...select.options].find((o) => o.value === name) || select.appendChild(new Option(label, name));
+  option.textContent = label;
+  if (state.name === name && state.hasRecording) select.dispatchEvent(new Event("change"));
+}
+
 // for tests and for the curious, from the browser's console
 window.catdog = {
   state,
@@ -581,3 +591,4 @@ window.catdog = {
 };
 
 setup();
+state.trainer = trainingPanel({ addModel });

@@ -121,6 +121,15 @@ function netModule() {
     return out;
   }
 
+  function fromNumbers(document) {  // a network whose arrays are lists of numbers (one trained in the page)
+    const layers = document.layers.map((layer) => {
+      const arrays = {};
+      for (const [k, v] of Object.entries(layer.arrays)) arrays[k] = { shape: v.shape, values: Float64Array.from(v.values) };
+      return { ...layer, arrays };
+    });
+    return { ...document, layers };
+  }
+
   function load(document) {  // a network as models.js gives it, its arrays decoded
     const layers = document.layers.map((layer) => {
       const arrays = {};
@@ -194,7 +203,7 @@ function netModule() {
     return summarise(model, windows, samples.length);
   }
 
-  return { decode, conv1d, batchNorm, relu, maxPool, logCompress, globalAverage, sigmoidUnit, forward, load, audible,
+  return { decode, conv1d, batchNorm, relu, maxPool, logCompress, globalAverage, sigmoidUnit, forward, load, fromNumbers, audible,
     peakNormalize, windowCount, windowAt, judge, summarise, analyse };
 }
 

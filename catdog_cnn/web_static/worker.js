@@ -66,6 +66,8 @@ function workerMain() {
   onmessage = ({ data }) => {
     if (data.type === "models") {
       for (const [name, document] of Object.entries(data.models)) models[name] = Net.load(document);
+    } else if (data.type === "model") {  // a network trained in the page: its arrays already numbers
+      models[data.name] = Net.fromNumbers(data.model);
     } else if (data.type === "analyse") {
       analyse(data);
     } else if (data.type === "cancel") {

@@ -1,0 +1,220 @@
+// Watch it learn: a network of the original's or m5's shape, trained from random weights in a worker with the
+// page's backward pass (learn.js, which mirrors catdog_cnn/backprop.py), on the windows `export-web
+// --training-windows N` packed into training.js. The page draws the loss, the validation accuracy and the first
+// layer's kernels and their frequency responses as they form; paused, the network it learned joins the network
+// menu, so every panel above can peel it.
+"use strict";
+
+function trainerMain() {
+  const Net = netModule(), Learn = learnModule();
+  const REPORT_MS = 150;  // progress at most this often
+  const EVAL_EVERY = 25;  // steps between two scores on the validation windows
+  let data = null, layers = null, optimizer = null, next = null, running = false, step = 0, busyMs = 0;
+  const losses = [];
+
+  function decodeSide(side, segment) {  // 16-bit samples to one Float64Array per window
+    const bytes = Uint8Array.from(atob(side.audio), (c) => c.charCodeAt(0));
+    const all = new Int16Array(bytes.buffer), windows = [];
+    for (let i = 0; i < side.labels.length; i++) {
+      windows.push(Float64Array.from(all.subarray(i * segment, (i + 1) * segment), (v) => v / 32767));
+    }
+    return { windows, labels: side.labels };
+  }
+
+  function validationAccuracy() {  // at inference: batch normalization with its tracked statistics
+    const model = { layers }, v = data.validation;
+    let right = 0;
+    v.windows.forEach((x, i) => {
+      const out = Net.forward(model, x);
+      right += (out[layers[layers.length - 1].name].data[0] > 0.5 ? 1 : 0) === v.labels[i] ? 1 : 0;
+    });
+    return right / v.windows.length;
+  }
+
+  function report(withScore) {
+    const recent = losses.slice(-10);
+    const first = layers.find((l) => l.kind === "conv").arrays.kernel;
+    postMessage({
+      type: "progress", step, loss: losses[losses.length - 1], meanLoss: recent.reduce((a, b) => a + b, 0) / recent.length,
+      stepsPerSecond: step / Math.max(busyMs / 1000, 1e-6),
+      valAccuracy: withScore ? validationAccuracy() : null, kernel: { shape: first.shape, values: Array.from(first.values) },
+    });
+  }
+
+  function once() {
+    const started = performance.now(), chosen = next(), { x, y } = Learn.gather(data.train.windows, data.train.labels, chosen);
+    losses.push(Learn.trainStep(layers, x, y, optimizer));
+    step += 1;
+    busyMs += performance.now() - started;
+  }
+
+  async function run() {
+    let last = 0;
+    while (running) {
+      once();
+      const score = step % EVAL_EVERY === 0;
+      if (score || performance.now() - last > REPORT_MS) {
+        report(score);
+        last = performance.now();
+        await new Promise((done) => setTimeout(done, 0));  // let a pause or a reset in
+      }
+    }
+  }
+
+  onmessage = ({ data: m }) => {
+    if (m.type === "data") {
+      data = { train: decodeSide(m.packed.train, m.packed.segment), validation: decodeSide(m.packed.validation, m.packed.segment) };
+    } else if (m.type === "reset") {
+      running = false;
+      layers = Learn.initialLayers(Net.load(m.template), m.seed);
+      optimizer = Learn.adam({ learningRate: m.learningRate });
+      next = Learn.batches(data.train.labels, m.batchSize, m.seed);
+      step = 0;
+      busyMs = 0;
+      losses.length = 0;
+      postMessage({ type: "reset", valAccuracy: validationAccuracy() });
+    } else if (m.type === "run" && !running) {
+      running = true;
+      run();
+    } else if (m.type === "pause") {
+      running = false;
+      if (step) report(true);
+      postMessage({ type: "network", step, layers: layers.map((l) => ({ ...l, arrays: Object.fromEntries(
+        Object.entries(l.arrays).map(([k, v]) => [k, { shape: v.shape, values: Array.from(v.values) }])) })) });
+    } else if (m.type === "step" && !running) {
+      once();
+      report(true);
+    }
+  };
+}
+
+const TRAINED_NAME = "trained in this page";
+
+function trainingPanel(explorer) {
+  const packed = window.CATDOG_TRAINING;
+  const $ = (id) => document.getElementById(id);
+  if (!packed) return null;
+  $("train").hidden = false;
+  for (const name of window.CATDOG_MODEL_NAMES) {
+    $("train-shape").add(new Option(`the shape of ${name}, random weights`, name, false, name === "original"));
+  }
+  const counts = `${packed.train.labels.length} training and ${packed.validation.labels.length} validation windows`;
+  $("train-data").textContent = counts;
+  const source = `"use strict";\n${netModule.toString()}\n${learnModule.toString()}\n${trainerMain.toString()}\ntrainerMain();\n`;
+  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
+  worker.postMessage({ type: "data", packed });
+  const history = { step: [], loss: [], scoredAt: [], accuracy: [] };
+  let running = false;
+
+  function reset() {
+    running = false;
+    $("train-start").textContent = "train";
+    history.step.length = history.loss.length = history.scoredAt.length = history.accuracy.length = 0;
+    const template = window.CATDOG_MODELS[$("train-shape").value];
+    worker.postMessage({ type: "reset", template, seed: Number($("train-seed").value), learningRate: Number($("train-rate").value),
+      batchSize: Number($("train-batch").value) });
+    $("train-step").textContent = "0";
+    $("train-loss").textContent = "–";
+    $("train-speed").textContent = "";
+  }
+
+  worker.onmessage = ({ data: m }) => {
+    if (m.type === "reset") {
+      history.scoredAt.push(0);
+      history.accuracy.push(m.valAccuracy);
+      $("train-val-accuracy").textContent = m.valAccuracy.toFixed(3);
+      draw(null);
+    } else if (m.type === "progress") {
+      history.step.push(m.step);
+      history.loss.push(m.meanLoss);
+      $("train-step").textContent = String(m.step);
+      $("train-loss").textContent = m.meanLoss.toFixed(4);
+      if (m.valAccuracy !== null) {
+        history.scoredAt.push(m.step);
+        history.accuracy.push(m.valAccuracy);
+        $("train-val-accuracy").textContent = m.valAccuracy.toFixed(3);
+      }
+      $("train-speed").textContent = `${m.stepsPerSecond.toFixed(1)} steps a second`;
+      draw(m.kernel);
+    } else if (m.type === "network" && m.step) {
+      explorer.addModel(TRAINED_NAME, { ...window.CATDOG_MODELS[$("train-shape").value], layers: m.layers }, m.step);
+    }
+  };
+
+  function draw(kernel) {
+    drawLoss();
+    if (kernel) drawKernels(kernel);
+  }
+
+  function drawLoss() {
+    const canvas = $("train-chart"), ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
+    ctx.clearRect(0, 0, w, h);
+    const left = 50, right = w - 50, top = 12, bottom = h - 28;
+    const last = Math.max(history.step[history.step.length - 1] || 1, 1);
+    const top1 = Math.max(...history.loss, 0.8);
+    ctx.strokeStyle = "#999"; ctx.strokeRect(left, top, right - left, bottom - top);
+    ctx.fillStyle = "#333"; ctx.font = "12px system-ui";
+    ctx.fillText("loss (mean of the last 10 batches)", left + 6, top + 14);
+    ctx.fillText(`step ${last}`, right - 60, h - 10);
+    ctx.fillText("0", left - 14, bottom + 4);
+    ctx.fillText(top1.toFixed(1), left - 34, top + 10);
+    ctx.strokeStyle = "#1f77b4"; ctx.beginPath();
+    history.step.forEach((s, i) => {
+      const x = left + ((right - left) * s) / last, y = bottom - ((bottom - top) * history.loss[i]) / top1;
+      if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
+    ctx.fillStyle = "#ff7f0e";
+    ctx.fillText("validation accuracy (right axis, 0 to 1)", left + 6, top + 30);
+    ctx.fillText("1", right + 6, top + 10);
+    ctx.fillText("0", right + 6, bottom + 4);
+    history.scoredAt.forEach((s, i) => {
+      const x = left + ((right - left) * s) / last, y = bottom - (bottom - top) * history.accuracy[i];
+      ctx.fillRect(x - 3, y - 3, 6, 6);
+    });
+  }
+
+  function drawKernels(kernel) {  // each first-layer kernel and its frequency response, |H(f)| in dB
+    const [size, , cout] = kernel.shape, shown = Math.min(cout, 8);
+    const canvas = $("train-kernels"), ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
+    ctx.clearRect(0, 0, w, h);
+    const cell = w / shown, rows = [12, h / 2 + 6];
+    ctx.font = "12px system-ui"; ctx.fillStyle = "#333";
+    ctx.fillText("kernels (weights over time)", 6, 12);
+    ctx.fillText("frequency responses, 0 to 8 kHz (dB, top = 0 dB, bottom = -40 dB)", 6, h / 2 + 4);
+    for (let f = 0; f < shown; f++) {
+      const weights = Array.from({ length: size }, (_, s) => kernel.values[s * cout + f]);
+      const peak = Math.max(...weights.map(Math.abs), 1e-9), x0 = f * cell + 8, width = cell - 16;
+      ctx.strokeStyle = "#444"; ctx.beginPath();
+      weights.forEach((v, s) => {
+        const x = x0 + (width * s) / Math.max(size - 1, 1), y = rows[0] + 50 - (40 * v) / peak;
+        if (s === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+      });
+      ctx.stroke();
+      ctx.strokeStyle = "#1f77b4"; ctx.beginPath();
+      const gains = [];
+      for (let k = 0; k <= 64; k++) {
+        let re = 0, im = 0;
+        for (let s = 0; s < size; s++) { re += weights[s] * Math.cos((Math.PI * k * s) / 64); im -= weights[s] * Math.sin((Math.PI * k * s) / 64); }
+        gains.push(10 * Math.log10(re * re + im * im + 1e-12));
+      }
+      const best = Math.max(...gains);
+      gains.forEach((g, k) => {
+        const x = x0 + (width * k) / 64, y = rows[1] + 14 + Math.min(80, (-(g - best) / 40) * 80);
+        if (k === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+      });
+      ctx.stroke();
+    }
+  }
+
+  $("train-start").addEventListener("click", () => {
+    running = !running;
+    $("train-start").textContent = running ? "pause" : "train";
+    worker.postMessage({ type: running ? "run" : "pause" });
+  });
+  $("train-once").addEventListener("click", () => { if (!running) worker.postMessage({ type: "step" }); });
+  $("train-reset").addEventListener("click", reset);
+  for (const id of ["train-shape", "train-seed", "train-rate", "train-batch"]) $(id).addEventListener("change", reset);
+  reset();
+  return worker;
+}
