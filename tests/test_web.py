@@ -24,7 +24,7 @@ from catdog_cnn.runs import load_run
 from catdog_cnn.web import STATIC_FILES
 
 MAX_FOLDER_MB = 5
-TRAINING_WINDOWS = 48  # packed for the training panel: 48 training and 12 validation windows
+TRAINING_WINDOWS = 96  # packed for the training panel: 96 training and 24 validation windows
 ELSEWHERE = "explorer.example"
 
 
@@ -305,3 +305,30 @@ def test_training_windows_are_packed_half_cat_half_dog_at_16_bits(folder, real_s
         assert len(labels) == count and sum(labels) == count // 2
         samples = np.frombuffer(audio, "<i2").reshape(count, packed["segment"])
         assert np.abs(samples).max(axis=1).min() == 32767  # each window scaled to its peak, as predict scales it
+
+
+def number(page, testid: str) -> float:
+    return float(page.inner_text(f"[data-testid={testid}]"))
+
+
+def test_a_network_trained_in_the_page_learns_and_joins_the_menu(page, real_data_dir):
+    page.wait_for_function("document.querySelector('[data-testid=train-val-accuracy]').textContent !== '–'")
+    assert page.is_visible("#train") and number(page, "train-step") == 0
+    assert page.input_value("#train-batch") == "8" and page.input_value("#train-rate") == "0.003"  # the defaults
+    page.click("[data-testid=train-start]")
+    page.wait_for_function("Number(document.querySelector('[data-testid=train-step]').textContent) >= 10")
+    first_loss = number(page, "train-loss")
+    lags = [
+        page.evaluate("new Promise(r => { const t = performance.now(); setTimeout(() => r(performance.now() - t)); })")
+        for _ in range(10)
+    ]
+    assert max(lags) < 200, lags  # the page's own thread answers while the worker trains
+    page.wait_for_function("Number(document.querySelector('[data-testid=train-step]').textContent) >= 200",
+                           timeout=120_000)  # fmt: skip
+    page.click("[data-testid=train-start]")  # pause: the network learned so far joins the menu
+    page.wait_for_function("[...document.querySelectorAll('#model option')].some(o => o.value.startsWith('trained'))")
+    assert number(page, "train-loss") < 0.8 * first_loss
+    assert number(page, "train-val-accuracy") > 0.5  # better than chance on windows of other files
+    page.select_option("#model", "trained in this page")
+    answered(page, real_data_dir / "cats_dogs" / "dog_barking_0.wav")
+    assert page.inner_text("[data-testid=label]") in ("cat", "dog")  # the panels answer with the network just trained

@@ -130,45 +130,69 @@ function learnModule() {
 
   // Training mode: each channel scaled by this batch's mean and variance, over windows and steps.
   function bnForward(x, gamma, beta, epsilon) {
-    const c = x.channels, m = x.n * x.steps, mean = new Float64Array(c), variance = new Float64Array(c);
-    for (let j = 0; j < x.data.length; j++) mean[j % c] += x.data[j] / m;
-    for (let j = 0; j < x.data.length; j++) variance[j % c] += (x.data[j] - mean[j % c]) ** 2 / m;
-    const normalized = batch(x.n, x.steps, c), out = batch(x.n, x.steps, c);
-    for (let j = 0; j < x.data.length; j++) {
-      const ch = j % c;
-      normalized.data[j] = (x.data[j] - mean[ch]) / Math.sqrt(variance[ch] + epsilon);
-      out.data[j] = normalized.data[j] * gamma.values[ch] + beta.values[ch];
+    const c = x.channels, m = x.n * x.steps, d = x.data, mean = new Float64Array(c), variance = new Float64Array(c);
+    for (let j = 0; j < d.length; j += c) for (let ch = 0; ch < c; ch++) mean[ch] += d[j + ch];
+    for (let ch = 0; ch < c; ch++) mean[ch] /= m;
+    for (let j = 0; j < d.length; j += c) for (let ch = 0; ch < c; ch++) { const e = d[j + ch] - mean[ch]; variance[ch] += e * e; }
+    const scale = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) { variance[ch] /= m; scale[ch] = 1 / Math.sqrt(variance[ch] + epsilon); }
+    const normalized = batch(x.n, x.steps, c), out = batch(x.n, x.steps, c), nd = normalized.data, od = out.data;
+    const g = gamma.values, b = beta.values;
+    for (let j = 0; j < d.length; j += c) {
+      for (let ch = 0; ch < c; ch++) {
+        const v = (d[j + ch] - mean[ch]) * scale[ch];
+        nd[j + ch] = v;
+        od[j + ch] = v * g[ch] + b[ch];
+      }
     }
     return { out, normalized, mean, variance };
   }
 
   // Every value of a channel moved its batch's mean and variance: two more terms than a plain scale.
   function bnBackward(dy, normalized, variance, gamma, epsilon) {
-    const c = dy.channels, m = dy.n * dy.steps;
+    const c = dy.channels, m = dy.n * dy.steps, d = dy.data, nd = normalized.data, g = gamma.values;
     const sumD = new Float64Array(c), sumDN = new Float64Array(c), dgamma = array([c]), dbeta = array([c]);
-    for (let j = 0; j < dy.data.length; j++) {
-      const ch = j % c, dn = dy.data[j] * gamma.values[ch];
-      sumD[ch] += dn;
-      sumDN[ch] += dn * normalized.data[j];
-      dgamma.values[ch] += dy.data[j] * normalized.data[j];
-      dbeta.values[ch] += dy.data[j];
+    for (let j = 0; j < d.length; j += c) {
+      for (let ch = 0; ch < c; ch++) {
+        const v = d[j + ch], n = nd[j + ch];
+        dgamma.values[ch] += v * n;
+        dbeta.values[ch] += v;
+      }
     }
-    const dx = batch(dy.n, dy.steps, c);
-    for (let j = 0; j < dy.data.length; j++) {
-      const ch = j % c, dn = dy.data[j] * gamma.values[ch];
-      dx.data[j] = (dn - sumD[ch] / m - (normalized.data[j] * sumDN[ch]) / m) / Math.sqrt(variance[ch] + epsilon);
+    for (let ch = 0; ch < c; ch++) { sumD[ch] = dbeta.values[ch] * g[ch]; sumDN[ch] = dgamma.values[ch] * g[ch]; }
+    const dx = batch(dy.n, dy.steps, c), xd = dx.data, scale = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) scale[ch] = 1 / Math.sqrt(variance[ch] + epsilon);
+    for (let j = 0; j < d.length; j += c) {
+      for (let ch = 0; ch < c; ch++) {
+        xd[j + ch] = (d[j + ch] * g[ch] - sumD[ch] / m - (nd[j + ch] * sumDN[ch]) / m) * scale[ch];
+      }
     }
     return { dx, dgamma, dbeta };
   }
 
-  function map(x, f) {
-    const out = batch(x.n, x.steps, x.channels);
-    for (let j = 0; j < x.data.length; j++) out.data[j] = f(x.data[j], j);
+  function relu(x) {
+    const out = batch(x.n, x.steps, x.channels), d = x.data, o = out.data;
+    for (let j = 0; j < d.length; j++) o[j] = d[j] > 0 ? d[j] : 0;
     return out;
   }
 
-  const reluBackward = (x, dy) => map(dy, (d, j) => (x.data[j] > 0 ? d : 0));
-  const logBackward = (x, dy) => map(dy, (d, j) => d / (1 + x.data[j]));
+  function logCompress(x) {
+    const out = batch(x.n, x.steps, x.channels), d = x.data, o = out.data;
+    for (let j = 0; j < d.length; j++) o[j] = Math.log1p(d[j]);
+    return out;
+  }
+
+  function reluBackward(x, dy) {  // the gradient passes where the input was positive
+    const out = batch(dy.n, dy.steps, dy.channels), d = dy.data, o = out.data, xd = x.data;
+    for (let j = 0; j < d.length; j++) o[j] = xd[j] > 0 ? d[j] : 0;
+    return out;
+  }
+
+  function logBackward(x, dy) {  // d log(1 + x) / dx = 1 / (1 + x)
+    const out = batch(dy.n, dy.steps, dy.channels), d = dy.data, o = out.data, xd = x.data;
+    for (let j = 0; j < d.length; j++) o[j] = d[j] / (1 + xd[j]);
+    return out;
+  }
 
   function maxPoolForward(x, size) {
     const steps = Math.floor(x.steps / size), c = x.channels, out = batch(x.n, steps, c);
@@ -211,7 +235,15 @@ function learnModule() {
     return out;
   }
 
-  const gapBackward = (x, dg) => map(x, (_, j) => dg.data[Math.floor(j / (x.steps * x.channels)) * x.channels + (j % x.channels)] / x.steps);
+  function gapBackward(x, dg) {  // every step receives 1/steps of its channel's gradient
+    const out = batch(x.n, x.steps, x.channels), c = x.channels, o = out.data;
+    for (let b = 0; b < x.n; b++) {
+      for (let t = 0; t < x.steps; t++) {
+        for (let ch = 0; ch < c; ch++) o[(b * x.steps + t) * c + ch] = dg.data[b * c + ch] / x.steps;
+      }
+    }
+    return out;
+  }
 
   function denseForward(g, weights, bias) {  // one logit per window: g . w + b
     const logit = new Float64Array(g.n);
@@ -258,9 +290,9 @@ function learnModule() {
         const r = bnForward(h, a.gamma, a.beta, s.epsilon);
         pass.bn[layer.name] = r;
         h = r.out;
-      } else if (layer.kind === "relu") h = map(h, (v) => Math.max(v, 0));
+      } else if (layer.kind === "relu") h = relu(h);
       else if (layer.kind === "pool") h = maxPoolForward(h, s.size);
-      else if (layer.kind === "log") h = map(h, Math.log1p);
+      else if (layer.kind === "log") h = logCompress(h);
       else if (layer.kind === "gap") h = gapForward(h);
       else if (layer.kind === "dense") pass.logit = denseForward(h, a.weights, a.bias);
       else throw new Error(`no backward pass for layer kind ${layer.kind}`);
