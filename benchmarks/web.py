@@ -10,7 +10,12 @@ The largest difference between the page's p(dog) and `catdog-cnn predict`'s is r
 test windows spread through the official test files, the largest difference between each layer's output in
 the page and in Keras (as a share of that layer's range; p(dog) as it is).
 
-Usage: python benchmarks/web.py [--out benchmarks/results/web.json] [--repeats 5]
+With ``--training``, it measures the training panel instead (and keeps the rest of the results file): the explorer
+exported with 96 training windows (and 24 validation windows), the steps per second for each network's shape and
+batch size, how long after pressing train the shown loss first falls by 5%, and the time and steps the original's
+shape takes from seed 0 to 80% of the validation windows.
+
+Usage: python benchmarks/web.py [--out benchmarks/results/web.json] [--repeats 5] [--training]
 """
 
 from __future__ import annotations
@@ -55,6 +60,96 @@ def layer_differences(page, name: str, x: np.ndarray) -> dict[str, float]:
     return worst
 
 
+TRAINING_WINDOWS = 96
+SPEED_SECONDS = 12  # of training per shape and batch size, for its steps per second
+TARGET_ACCURACY = 0.8
+TARGET_TIMEOUT_S = 240
+
+
+def _text(page, testid: str) -> str:
+    return page.inner_text(f"[data-testid={testid}]")
+
+
+def _fresh(page, shape: str, batch: int) -> None:
+    page.select_option("#train-shape", shape)
+    page.select_option("#train-batch", str(batch))
+    page.click("#train-reset")
+    page.wait_for_function("document.querySelector('[data-testid=train-val-accuracy]').textContent !== '–' && "
+                           "document.querySelector('[data-testid=train-step]').textContent === '0'")  # fmt: skip
+
+
+def training(page) -> dict:
+    """Steps per second for every shape and batch size; the first visible fall of the loss; time to 80%."""
+    speed: dict[str, dict[str, float]] = {}
+    for shape in ("original", "m5"):
+        for batch in (8, 16, 32):
+            _fresh(page, shape, batch)
+            page.click("[data-testid=train-start]")
+            page.wait_for_timeout(SPEED_SECONDS * 1000)
+            page.click("[data-testid=train-start]")
+            page.wait_for_timeout(500)
+            speed.setdefault(shape, {})[str(batch)] = float(page.inner_text("#train-speed").split()[0])
+            print(f"{shape}, batch {batch}: {speed[shape][str(batch)]} steps a second", flush=True)
+    reach: dict[str, dict[str, float | None]] = {}
+    for batch in (8, 16):
+        _fresh(page, "original", batch)
+        start = time.perf_counter()
+        page.click("[data-testid=train-start]")
+        first = fell = None
+        while time.perf_counter() - start < TARGET_TIMEOUT_S:
+            loss, accuracy = _text(page, "train-loss"), _text(page, "train-val-accuracy")
+            if loss != "–":
+                first = first or float(loss)
+                if fell is None and float(loss) < 0.95 * first:
+                    fell = time.perf_counter() - start
+            if float(accuracy) >= TARGET_ACCURACY:
+                reach[str(batch)] = {"seconds": time.perf_counter() - start, "steps": int(_text(page, "train-step")),
+                                     "loss_fell_after_s": fell}  # fmt: skip
+                break
+            page.wait_for_timeout(100)
+        else:
+            reach[str(batch)] = {"seconds": None, "steps": int(_text(page, "train-step")), "loss_fell_after_s": fell}
+        page.click("[data-testid=train-start]")
+    rows = [
+        (f"{shape}, batch {batch}: steps a second", f"{v:.1f}") for shape, d in speed.items() for batch, v in d.items()
+    ]
+    for batch, r in reach.items():
+        fell = "not seen" if r["loss_fell_after_s"] is None else f"{r['loss_fell_after_s']:.1f}"
+        rows.append((f"original from seed 0, batch {batch}: shown loss 5% below its first (s)", fell))
+        reached = "not reached" if r["seconds"] is None else f"{r['seconds']:.0f} s, {r['steps']} steps"
+        rows.append((f"original from seed 0, batch {batch}: to {TARGET_ACCURACY:.0%} of validation windows", reached))
+    return {"steps_per_second": speed, "to_target": reach, "target_accuracy": TARGET_ACCURACY,
+            "training_windows": TRAINING_WINDOWS, "learning_rate": 0.003,
+            "table": "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)}  # fmt: skip
+
+
+def main_training(out_path: Path) -> None:
+    """Measure the training panel and write it under "training" in ``out_path``, keeping what is there."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "explorer"
+        files = export_web(folder, {n: MODELS_DIR / n for n in ("original", "m5")}, training=TRAINING_WINDOWS)
+        with_windows = sum(f.stat().st_size for f in files)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            result = training(page)
+            browser.close()
+        server.shutdown()
+    result["folder_mb_with_training_windows"] = with_windows / 1e6
+    results = json.loads(out_path.read_text()) if out_path.exists() else {}
+    results["training"] = result
+    results["training_table"] = result["table"]  # for docs/web.md
+    out_path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"folder with {TRAINING_WINDOWS} training windows: {with_windows / 1e6:.2f} MB")
+    print(result["table"])
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
@@ -64,7 +159,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "web.json")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--training", action="store_true", help="measure the training panel only")
     args = parser.parse_args()
+    if args.training:
+        main_training(args.out)
+        return
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -146,6 +245,8 @@ def main() -> None:
         "browser": "headless Chromium (Debian), 127.0.0.1",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    before = json.loads(args.out.read_text()) if args.out.exists() else {}
+    out.update({key: before[key] for key in ("training", "training_table") if key in before})  # --training measures it
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(out["table"])
 

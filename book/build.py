@@ -201,20 +201,23 @@ def _with_images(body: str, out: Path) -> str:
 
 
 BOOK_EXAMPLES = 12  # test windows the book's explorer offers when the dataset is present at build time
+BOOK_TRAINING_WINDOWS = 64  # and training windows (16 validation ones too) for its training panel, about 2.7 MB
 
 
 def _explorer(out: Path) -> list[Path]:
-    """The browser explorer with the committed networks, in ``out/explorer``, with test windows if the data is here."""
+    """The browser explorer with the committed networks, in ``out/explorer``, with test and training windows if the
+    data is here."""
     from catdog_cnn.config import MODELS_DIR
     from catdog_cnn.data import find_data_dir
     from catdog_cnn.web import export_web
 
     try:
         find_data_dir()
-        examples = BOOK_EXAMPLES
+        examples, training = BOOK_EXAMPLES, BOOK_TRAINING_WINDOWS
     except CatDogError:  # no dataset on this machine: the explorer takes the reader's own recordings only
-        examples = 0
-    return export_web(out / "explorer", {name: MODELS_DIR / name for name in ("original", "m5")}, examples=examples)
+        examples = training = 0
+    models = {name: MODELS_DIR / name for name in ("original", "m5")}
+    return export_web(out / "explorer", models, examples=examples, training=training)
 
 
 def protected() -> list[Path]:

@@ -33,9 +33,11 @@ def test_every_lesson_and_the_glossary_is_a_page(built):
 
 
 @pytest.mark.realdata
-def test_the_books_explorer_offers_test_windows_when_the_data_is_present(built):
+def test_the_books_explorer_offers_test_and_training_windows_when_the_data_is_present(built):
     examples = (built / "explorer" / "examples.js").read_text()
     assert examples.count('"label": ') == book.BOOK_EXAMPLES
+    training = (built / "explorer" / "training.js").read_text()
+    assert training.startswith("window.CATDOG_TRAINING = ") and training.count('"labels": ') == 2
 
 
 def test_images_the_lessons_show_from_img_travel_with_the_book(built):

@@ -13,6 +13,7 @@ function trainerMain() {
   // sensibly at inference after tens of steps instead of hundreds (lesson 09 shows the lag).
   const BN_MOMENTUM = 0.9;
   let data = null, layers = null, optimizer = null, next = null, running = false, step = 0, busyMs = 0;
+  let generation = 0;  // which reset the network comes from: the page ignores messages about an older one
   const losses = [];
 
   function decodeSide(side, segment) {  // 16-bit samples to one Float64Array per window
@@ -38,7 +39,7 @@ function trainerMain() {
     const recent = losses.slice(-10);
     const first = layers.find((l) => l.kind === "conv").arrays.kernel;
     postMessage({
-      type: "progress", step, loss: losses[losses.length - 1], meanLoss: recent.reduce((a, b) => a + b, 0) / recent.length,
+      type: "progress", generation, step, loss: losses[losses.length - 1], meanLoss: recent.reduce((a, b) => a + b, 0) / recent.length,
       stepsPerSecond: step / Math.max(busyMs / 1000, 1e-6),
       valAccuracy: withScore ? validationAccuracy() : null, kernel: { shape: first.shape, values: Array.from(first.values) },
     });
@@ -69,20 +70,21 @@ function trainerMain() {
       data = { train: decodeSide(m.packed.train, m.packed.segment), validation: decodeSide(m.packed.validation, m.packed.segment) };
     } else if (m.type === "reset") {
       running = false;
+      generation = m.generation;
       layers = Learn.initialLayers(Net.load(m.template), m.seed);
       optimizer = Learn.adam({ learningRate: m.learningRate });
       next = Learn.batches(data.train.labels, m.batchSize, m.seed);
       step = 0;
       busyMs = 0;
       losses.length = 0;
-      postMessage({ type: "reset", valAccuracy: validationAccuracy() });
+      postMessage({ type: "reset", generation, valAccuracy: validationAccuracy() });
     } else if (m.type === "run" && !running) {
       running = true;
       run();
     } else if (m.type === "pause") {
       running = false;
       if (step) report(true);
-      postMessage({ type: "network", step, layers: layers.map((l) => ({ ...l, arrays: Object.fromEntries(
+      postMessage({ type: "network", generation, step, layers: layers.map((l) => ({ ...l, arrays: Object.fromEntries(
         Object.entries(l.arrays).map(([k, v]) => [k, { shape: v.shape, values: Array.from(v.values) }])) })) });
     } else if (m.type === "step" && !running) {
       once();
@@ -107,21 +109,24 @@ function trainingPanel(explorer) {
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
   worker.postMessage({ type: "data", packed });
   const history = { step: [], loss: [], scoredAt: [], accuracy: [] };
-  let running = false;
+  let running = false, generation = 0;
 
   function reset() {
     running = false;
+    generation += 1;
     $("train-start").textContent = "train";
     history.step.length = history.loss.length = history.scoredAt.length = history.accuracy.length = 0;
     const template = window.CATDOG_MODELS[$("train-shape").value];
-    worker.postMessage({ type: "reset", template, seed: Number($("train-seed").value), learningRate: Number($("train-rate").value),
+    worker.postMessage({ type: "reset", generation, template, seed: Number($("train-seed").value), learningRate: Number($("train-rate").value),
       batchSize: Number($("train-batch").value) });
     $("train-step").textContent = "0";
     $("train-loss").textContent = "–";
+    $("train-val-accuracy").textContent = "–";  // until the worker has scored the fresh network
     $("train-speed").textContent = "";
   }
 
   worker.onmessage = ({ data: m }) => {
+    if (m.generation !== generation) return;  // about a network already thrown away
     if (m.type === "reset") {
       history.scoredAt.push(0);
       history.accuracy.push(m.valAccuracy);
