@@ -312,9 +312,14 @@ def number(page, testid: str) -> float:
 
 
 def test_a_network_trained_in_the_page_learns_and_joins_the_menu(page, real_data_dir):
+    import io
+
+    from PIL import Image
+
     page.wait_for_function("document.querySelector('[data-testid=train-val-accuracy]').textContent !== '–'")
     assert page.is_visible("#train") and number(page, "train-step") == 0
     assert page.input_value("#train-batch") == "8" and page.input_value("#train-rate") == "0.003"  # the defaults
+    frames = [page.locator("#train-kernels").screenshot()]  # the first layer's kernels forming, for an animation
     page.click("[data-testid=train-start]")
     page.wait_for_function("Number(document.querySelector('[data-testid=train-step]').textContent) >= 10")
     first_loss = number(page, "train-loss")
@@ -323,12 +328,19 @@ def test_a_network_trained_in_the_page_learns_and_joins_the_menu(page, real_data
         for _ in range(10)
     ]
     assert max(lags) < 200, lags  # the page's own thread answers while the worker trains
-    page.wait_for_function("Number(document.querySelector('[data-testid=train-step]').textContent) >= 200",
-                           timeout=120_000)  # fmt: skip
+    for step in (50, 100, 150, 200):
+        page.wait_for_function(f"Number(document.querySelector('[data-testid=train-step]').textContent) >= {step}",
+                               timeout=120_000)  # fmt: skip
+        frames.append(page.locator("#train-kernels").screenshot())
     page.click("[data-testid=train-start]")  # pause: the network learned so far joins the menu
     page.wait_for_function("[...document.querySelectorAll('#model option')].some(o => o.value.startsWith('trained'))")
     assert number(page, "train-loss") < 0.8 * first_loss
     assert number(page, "train-val-accuracy") > 0.5  # better than chance on windows of other files
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#train").screenshot(path=str(ARTIFACTS / "web_training.png"))
+    images = [Image.open(io.BytesIO(frame)).convert("P", palette=Image.Palette.ADAPTIVE) for frame in frames]
+    gif = ARTIFACTS / "web_training_filters.gif"
+    images[0].save(gif, save_all=True, append_images=images[1:], duration=700, loop=0)
     page.select_option("#model", "trained in this page")
     answered(page, real_data_dir / "cats_dogs" / "dog_barking_0.wav")
     assert page.inner_text("[data-testid=label]") in ("cat", "dog")  # the panels answer with the network just trained
