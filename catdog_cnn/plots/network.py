@@ -210,7 +210,7 @@ def components_by_class(named: dict[str, tuple[np.ndarray, np.ndarray]]) -> Figu
 
 
 def deletion_curves(curves: dict[str, np.ndarray], *, ax: Axes | None = None, title: str = "") -> Axes:
-    """Mean p of the predicted class as 50-ms slices are silenced, most relevant first, one line per method.
+    """Mean p of the predicted class as 50-ms slices are deleted, most relevant first, one line per method.
 
     ``curves`` maps a method to its mean curve (steps + 1 values, as in
     :func:`~catdog_cnn.attribution.deletion_curves` averaged over windows); the random order is drawn dashed.
@@ -223,7 +223,7 @@ def deletion_curves(curves: dict[str, np.ndarray], *, ax: Axes | None = None, ti
         ax.plot(share * 100, curve, color="0.5" if random else LINE_COLORS[i % len(LINE_COLORS)],
                 ls="--" if random else "-", lw=1.6, label=method)  # fmt: skip
     ax.axhline(0.5, color="0.7", lw=0.6)
-    ax.set_xlabel("share of the window silenced, most relevant 50 ms first (%)")
+    ax.set_xlabel("share of the window deleted, most relevant 50 ms first (%)")
     ax.set_ylabel("p(predicted class)")
     ax.set_ylim(0, 1.02)
     ax.set_title(title, fontsize=10)
