@@ -52,3 +52,18 @@ def real_split(real_data_dir):
     from catdog_cnn.data import load_split
 
     return load_split(real_data_dir)
+
+
+@pytest.fixture(scope="session")
+def real_training_batch(real_split):
+    """A function: ``per_class`` real training windows of each class (seeded), as (x (n, segment), y), float64."""
+    from catdog_cnn.windows import evaluation_windows
+
+    windows = evaluation_windows(real_split.train)
+
+    def batch(per_class: int):
+        rng = np.random.default_rng(0)
+        chosen = np.concatenate([rng.choice(np.flatnonzero(windows.y == c), per_class, replace=False) for c in (0, 1)])
+        return windows.x[chosen, :, 0].astype(np.float64), windows.y[chosen].astype(np.float64)
+
+    return batch

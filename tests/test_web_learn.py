@@ -38,13 +38,8 @@ def learn_page():
 
 
 @pytest.fixture(scope="module")
-def real_batch(real_split):
-    from catdog_cnn.windows import evaluation_windows
-
-    windows = evaluation_windows(real_split.train)
-    rng = np.random.default_rng(0)
-    chosen = np.concatenate([rng.choice(np.flatnonzero(windows.y == c), 4, replace=False) for c in (0, 1)])
-    return windows.x[chosen, :, 0].astype(np.float64), windows.y[chosen].astype(np.float64)
+def real_batch(real_training_batch):
+    return real_training_batch(4)
 
 
 def as_json(layers) -> list[dict]:
