@@ -19,6 +19,7 @@ from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS  # the file beside t
 from catdog_cnn import peel
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
+from catdog_cnn.data import load_wav
 from catdog_cnn.output_folder import MARKER
 from catdog_cnn.runs import load_run
 from catdog_cnn.web import STATIC_FILES
@@ -344,3 +345,38 @@ def test_a_network_trained_in_the_page_learns_and_joins_the_menu(page, real_data
     page.select_option("#model", "trained in this page")
     answered(page, real_data_dir / "cats_dogs" / "dog_barking_0.wav")
     assert page.inner_text("[data-testid=label]") in ("cat", "dog")  # the panels answer with the network just trained
+
+
+def test_two_sounds_of_ones_own_recorded_from_the_microphone_train_a_network(page):
+    page.select_option("[data-testid=train-source]", "own")
+    assert page.is_visible("#own") and page.is_disabled("[data-testid=train-start]")  # nothing to train on yet
+    for k in (0, 1):  # Chromium's fake microphone plays a real recording for each
+        page.click(f"[data-testid=own-record-{k}]")
+        page.wait_for_function(f"document.querySelector('[data-testid=own-count-{k}]').textContent.endsWith('10.0 s')",
+                               timeout=60_000)  # fmt: skip
+    status = page.inner_text("[data-testid=own-status]")
+    train, validation = (int(word) for word in status.split() if word.isdigit())
+    assert train >= 2 and validation >= 2 and train + validation <= 20  # at most 10 seconds of each sound
+    page.wait_for_function("document.querySelector('[data-testid=train-val-accuracy]').textContent !== '–'")
+    page.click("[data-testid=train-start]")
+    page.wait_for_function("Number(document.querySelector('[data-testid=train-step]').textContent) >= 20")
+    page.click("[data-testid=train-start]")
+    assert number(page, "train-loss") > 0
+    page.wait_for_timeout(500)
+    options = page.eval_on_selector_all("#model option", "os => os.map(o => o.value)")
+    assert "trained in this page" not in options  # a network of two sounds is not a cat-or-dog network
+
+
+def test_two_sounds_opened_as_files_are_cut_as_predict_cuts_them(page, real_data_dir):
+    page.select_option("[data-testid=train-source]", "own")
+    page.set_input_files("[data-testid=own-file-0]", str(real_data_dir / "cats_dogs" / "cat_1.wav"))
+    page.wait_for_function("document.querySelector('[data-testid=own-count-0]').textContent.startsWith('cat_1.wav')")
+    assert page.is_disabled("[data-testid=train-start]")  # one sound is not enough
+    page.set_input_files("[data-testid=own-file-1]", str(real_data_dir / "cats_dogs" / "dog_barking_0.wav"))
+    page.wait_for_function("document.querySelector('[data-testid=own-status]').textContent.includes('windows')")
+    numbers = [int(w) for w in page.inner_text("[data-testid=own-status]").split() if w.isdigit()]
+    audible = [page.evaluate("(x) => window.catdog.analyse('m5', x).segments.filter((p) => p !== null).length",
+                             load_wav(real_data_dir / "cats_dogs" / name).tolist())
+               for name in ("cat_1.wav", "dog_barking_0.wav")]  # fmt: skip
+    assert sum(numbers) == sum(audible)  # every second that holds sound, and only those
+    assert page.is_enabled("[data-testid=train-start]")

@@ -153,8 +153,48 @@ async function open(file) {
   if (job === state.job) analyse(job, channels);
 }
 
-// Five seconds recorded are five seconds judged: it records until it has RECORD_SECONDS of sound, then keeps
-// exactly that much (the first audio callbacks may come late, so it may listen a little longer).
+// `seconds` of the microphone, at 16 kHz: it records until it has that much sound, then keeps exactly that much
+// (the first audio callbacks may come late, so it may listen a little longer). onTick(seconds left, level)
+// reports progress. Used by the recording button and by the training panel's own sounds.
+async function captureMicrophone(seconds, onTick) {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    throw new Error("the microphone needs the page opened over https, from localhost or as a file on this computer");
+  }
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  const context = new AudioContext();
+  const input = context.createMediaStreamSource(stream);
+  const tap = context.createScriptProcessor(4096, 1, 1);
+  const chunks = [], need = seconds * context.sampleRate;
+  let have = 0, level = 0;
+  tap.onaudioprocess = (event) => {
+    const chunk = Float32Array.from(event.inputBuffer.getChannelData(0));
+    chunks.push(chunk);
+    have += chunk.length;
+    level = Math.min(1, 4 * Math.sqrt(chunk.reduce((a, v) => a + v * v, 0) / chunk.length));
+  };
+  input.connect(tap);
+  tap.connect(context.destination);
+  const deadline = performance.now() + 1000 * (seconds + RECORD_GRACE_SECONDS);
+  while (have < need && performance.now() < deadline) {
+    onTick(Math.max(1, Math.ceil((need - have) / context.sampleRate)), level);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  tap.disconnect();
+  input.disconnect();
+  stream.getTracks().forEach((track) => track.stop());
+  const rate = context.sampleRate;
+  await context.close();
+  if (have < need) {
+    throw new Error(`it gave only ${(have / rate).toFixed(1)} s of audio in ${seconds + RECORD_GRACE_SECONDS} s; ` +
+      "check that it is connected and not in use by another program");
+  }
+  const all = new Float32Array(need);
+  let at = 0;
+  for (const c of chunks) { if (at >= need) break; all.set(c.subarray(0, need - at), at); at += c.length; }
+  return resample(all, rate);
+}
+
+// Five seconds recorded are five seconds judged.
 async function record() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     say("the microphone needs the page opened over https, from localhost or as a file on this computer; open or drop a recording instead");
@@ -164,38 +204,11 @@ async function record() {
   button.disabled = true;
   const job = startJob("your recording");
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const context = new AudioContext();
-    const input = context.createMediaStreamSource(stream);
-    const tap = context.createScriptProcessor(4096, 1, 1);
-    const chunks = [], need = RECORD_SECONDS * context.sampleRate;
-    let have = 0;
-    tap.onaudioprocess = (event) => {
-      const chunk = Float32Array.from(event.inputBuffer.getChannelData(0));
-      chunks.push(chunk);
-      have += chunk.length;
-      $("level").value = Math.min(1, 4 * Math.sqrt(chunk.reduce((a, v) => a + v * v, 0) / chunk.length));
-    };
-    input.connect(tap);
-    tap.connect(context.destination);
-    const deadline = performance.now() + 1000 * (RECORD_SECONDS + RECORD_GRACE_SECONDS);
-    while (have < need && performance.now() < deadline) {
-      button.textContent = `recording… ${Math.max(1, Math.ceil((need - have) / context.sampleRate))} s`;
-      await new Promise((done) => setTimeout(done, 100));
-    }
-    tap.disconnect();
-    input.disconnect();
-    stream.getTracks().forEach((track) => track.stop());
-    const rate = context.sampleRate;
-    await context.close();
-    if (have < need) {
-      throw new Error(`it gave only ${(have / rate).toFixed(1)} s of audio in ${RECORD_SECONDS + RECORD_GRACE_SECONDS} s; ` +
-        "check that it is connected and not in use by another program");
-    }
-    const all = new Float32Array(need);
-    let at = 0;
-    for (const c of chunks) { if (at >= need) break; all.set(c.subarray(0, need - at), at); at += c.length; }
-    if (job === state.job) analyse(job, [await resample(all, rate)]);
+    const x = await captureMicrophone(RECORD_SECONDS, (left, level) => {
+      button.textContent = `recording… ${left} s`;
+      $("level").value = level;
+    });
+    if (job === state.job) analyse(job, [x]);
   } catch (error) {
     fail(job, `the microphone could not be used: ${error.message}; allow the page to use it, or open or drop a recording instead`);
   } finally {
@@ -591,4 +604,4 @@ window.catdog = {
 };
 
 setup();
-state.trainer = trainingPanel({ addModel });
+state.trainer = trainingPanel({ addModel, decodeFile, captureMicrophone, model: () => state.models[window.CATDOG_MODEL_NAMES[0]] });

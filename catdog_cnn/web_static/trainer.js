@@ -68,6 +68,8 @@ function trainerMain() {
   onmessage = ({ data: m }) => {
     if (m.type === "data") {
       data = { train: decodeSide(m.packed.train, m.packed.segment), validation: decodeSide(m.packed.validation, m.packed.segment) };
+    } else if (m.type === "windows") {  // the learner's own two sounds, already cut and scaled by the page
+      data = m.windows;
     } else if (m.type === "reset") {
       running = false;
       generation = m.generation;
@@ -95,27 +97,108 @@ function trainerMain() {
 
 const TRAINED_NAME = "trained in this page";
 
+const OWN_SECONDS = 10;  // recorded for each of the learner's own sounds
+const OWN_VALIDATION_EVERY = 4;  // every 4th window of each own sound is held out for validation
+
+// The learner's two sounds cut as predict cuts a recording: consecutive seconds, those that hold sound, each
+// scaled to its peak; every OWN_VALIDATION_EVERY-th window of each sound is kept for validation.
+function ownWindows(model, sounds) {
+  const out = { train: { windows: [], labels: [] }, validation: { windows: [], labels: [] } };
+  sounds.forEach((samples, label) => {
+    let kept = 0;
+    for (let w = 0; w < Net.windowCount(model, samples); w++) {
+      const x = Net.windowAt(model, samples, w);
+      if (!Net.audible(model, x)) continue;
+      const side = kept % OWN_VALIDATION_EVERY === OWN_VALIDATION_EVERY - 1 ? out.validation : out.train;
+      side.windows.push(Net.peakNormalize(x));
+      side.labels.push(label);
+      kept += 1;
+    }
+  });
+  return out;
+}
+
 function trainingPanel(explorer) {
   const packed = window.CATDOG_TRAINING;
   const $ = (id) => document.getElementById(id);
-  if (!packed) return null;
   $("train").hidden = false;
   for (const name of window.CATDOG_MODEL_NAMES) {
     $("train-shape").add(new Option(`the shape of ${name}, random weights`, name, false, name === "original"));
   }
-  const counts = `${packed.train.labels.length} training and ${packed.validation.labels.length} validation windows`;
-  $("train-data").textContent = counts;
+  if (packed) {
+    $("train-source").add(new Option(`${packed.train.labels.length} training and ${packed.validation.labels.length} validation windows of the dataset`, "packed", false, true));
+  }
+  $("train-source").add(new Option("two sounds of your own", "own", false, !packed));
   const source = `"use strict";\n${netModule.toString()}\n${learnModule.toString()}\n${trainerMain.toString()}\ntrainerMain();\n`;
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
-  worker.postMessage({ type: "data", packed });
+  const sounds = [null, null];
+  let ready = false;
+
+  function useSource() {  // hand the worker the windows chosen, then start again from random weights
+    const own = $("train-source").value === "own";
+    $("own").hidden = !own;
+    ready = false;
+    if (!own) {
+      worker.postMessage({ type: "data", packed });
+      ready = true;
+    } else if (sounds[0] && sounds[1]) {
+      const windows = ownWindows(explorer.model(), sounds);
+      const counts = [0, 1].map((c) => windows.train.labels.filter((l) => l === c).length + windows.validation.labels.filter((l) => l === c).length);
+      if (Math.min(...counts) < 2 || windows.validation.labels.length === 0) {
+        $("own-status").textContent = `each sound needs at least 2 seconds that hold sound (now ${counts.join(" and ")}); record or open longer ones`;
+      } else {
+        worker.postMessage({ type: "windows", windows });
+        $("own-status").textContent = `${windows.train.labels.length} training and ${windows.validation.labels.length} validation windows of your two sounds`;
+        ready = true;
+      }
+    } else {
+      $("own-status").textContent = "give it both sounds: open a file or record for each";
+    }
+    reset();
+  }
+
+  async function setSound(k, samples, what) {
+    sounds[k] = samples;
+    $(`own-count-${k}`).textContent = `${what}: ${(samples.length / 16000).toFixed(1)} s`;
+    useSource();
+  }
+
+  for (const k of [0, 1]) {
+    $(`own-file-${k}`).addEventListener("change", async (event) => {
+      const file = event.target.files[0];
+      if (!file) return;
+      try {
+        const channels = await explorer.decodeFile(file);
+        const mono = Float32Array.from(channels[0], (_, j) => channels.reduce((a, c) => a + c[j], 0) / channels.length);
+        await setSound(k, mono, file.name);
+      } catch (error) {
+        $(`own-count-${k}`).textContent = `${file.name}: your browser could not decode it as sound`;
+      }
+    });
+    $(`own-record-${k}`).addEventListener("click", async () => {
+      const button = $(`own-record-${k}`);
+      button.disabled = true;
+      try {
+        const x = await explorer.captureMicrophone(OWN_SECONDS, (left) => { button.textContent = `recording… ${left} s`; });
+        await setSound(k, x, "your recording");
+      } catch (error) {
+        $(`own-count-${k}`).textContent = `the microphone could not be used: ${error.message}`;
+      } finally {
+        button.disabled = false;
+        button.textContent = `record ${OWN_SECONDS} s`;
+      }
+    });
+  }
   const history = { step: [], loss: [], scoredAt: [], accuracy: [] };
   let running = false, generation = 0;
 
   function reset() {
     running = false;
     generation += 1;
+    $("train-start").disabled = $("train-once").disabled = !ready;
     $("train-start").textContent = "train";
     history.step.length = history.loss.length = history.scoredAt.length = history.accuracy.length = 0;
+    if (!ready) return;  // no windows to train on yet
     const template = window.CATDOG_MODELS[$("train-shape").value];
     worker.postMessage({ type: "reset", generation, template, seed: Number($("train-seed").value), learningRate: Number($("train-rate").value),
       batchSize: Number($("train-batch").value) });
@@ -144,7 +227,7 @@ function trainingPanel(explorer) {
       }
       $("train-speed").textContent = `${m.stepsPerSecond.toFixed(1)} steps a second`;
       draw(m.kernel);
-    } else if (m.type === "network" && m.step) {
+    } else if (m.type === "network" && m.step && $("train-source").value === "packed") {  // a cat-or-dog network
       explorer.addModel(TRAINED_NAME, { ...window.CATDOG_MODELS[$("train-shape").value], layers: m.layers }, m.step);
     }
   };
@@ -223,6 +306,7 @@ function trainingPanel(explorer) {
   $("train-once").addEventListener("click", () => { if (!running) worker.postMessage({ type: "step" }); });
   $("train-reset").addEventListener("click", reset);
   for (const id of ["train-shape", "train-seed", "train-rate", "train-batch"]) $(id).addEventListener("change", reset);
-  reset();
+  $("train-source").addEventListener("change", useSource);
+  useSource();
   return worker;
 }
