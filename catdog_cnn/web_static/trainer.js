@@ -79,7 +79,9 @@ function trainerMain() {
       step = 0;
       busyMs = 0;
       losses.length = 0;
-      postMessage({ type: "reset", generation, valAccuracy: validationAccuracy() });
+      const first = layers.find((l) => l.kind === "conv").arrays.kernel;
+      postMessage({ type: "reset", generation, valAccuracy: validationAccuracy(),
+        kernel: { shape: first.shape, values: Array.from(first.values) } });
     } else if (m.type === "run" && !running) {
       running = true;
       run();
@@ -198,6 +200,7 @@ function trainingPanel(explorer) {
     $("train-start").disabled = $("train-once").disabled = !ready;
     $("train-start").textContent = "train";
     history.step.length = history.loss.length = history.scoredAt.length = history.accuracy.length = 0;
+    startKernel = null;
     if (!ready) return;  // no windows to train on yet
     const template = window.CATDOG_MODELS[$("train-shape").value];
     worker.postMessage({ type: "reset", generation, template, seed: Number($("train-seed").value), learningRate: Number($("train-rate").value),
@@ -214,7 +217,8 @@ function trainingPanel(explorer) {
       history.scoredAt.push(0);
       history.accuracy.push(m.valAccuracy);
       $("train-val-accuracy").textContent = m.valAccuracy.toFixed(3);
-      draw(null);
+      startKernel = m.kernel;
+      draw(m.kernel);
     } else if (m.type === "progress") {
       history.step.push(m.step);
       history.loss.push(m.meanLoss);
@@ -232,9 +236,14 @@ function trainingPanel(explorer) {
     }
   };
 
+  let startKernel = null;  // the first layer's kernels at step 0, drawn in grey behind the current ones
+
   function draw(kernel) {
     drawLoss();
-    if (kernel) drawKernels(kernel);
+    if (kernel) {
+      if (!startKernel) startKernel = kernel;
+      drawKernels(kernel);
+    }
   }
 
   function drawLoss() {
@@ -242,10 +251,15 @@ function trainingPanel(explorer) {
     ctx.clearRect(0, 0, w, h);
     const left = 50, right = w - 50, top = 12, bottom = h - 28;
     const last = Math.max(history.step[history.step.length - 1] || 1, 1);
-    const top1 = Math.max(...history.loss, 0.8);
+    const top1 = 1.05 * Math.max(...history.loss, 0.8);
     ctx.strokeStyle = "#999"; ctx.strokeRect(left, top, right - left, bottom - top);
+    ctx.setLineDash([4, 4]);
+    const guessLoss = bottom - ((bottom - top) * Math.LN2) / top1, guessAccuracy = bottom - (bottom - top) * 0.5;
+    ctx.strokeStyle = "#9cc3e0"; ctx.beginPath(); ctx.moveTo(left, guessLoss); ctx.lineTo(right, guessLoss); ctx.stroke();
+    ctx.strokeStyle = "#f5c08a"; ctx.beginPath(); ctx.moveTo(left, guessAccuracy); ctx.lineTo(right, guessAccuracy); ctx.stroke();
+    ctx.setLineDash([]);
     ctx.fillStyle = "#333"; ctx.font = "12px system-ui";
-    ctx.fillText("loss (mean of the last 10 batches)", left + 6, top + 14);
+    ctx.fillText("loss (mean of the last 10 batches); dashed: guessing", left + 6, bottom - 22);
     ctx.fillText(`step ${last}`, right - 60, h - 10);
     ctx.fillText("0", left - 14, bottom + 4);
     ctx.fillText(top1.toFixed(1), left - 34, top + 10);
@@ -256,7 +270,7 @@ function trainingPanel(explorer) {
     });
     ctx.stroke();
     ctx.fillStyle = "#ff7f0e";
-    ctx.fillText("validation accuracy (right axis, 0 to 1)", left + 6, top + 30);
+    ctx.fillText("validation accuracy (right axis, 0 to 1)", left + 6, bottom - 6);
     ctx.fillText("1", right + 6, top + 10);
     ctx.fillText("0", right + 6, bottom + 4);
     history.scoredAt.forEach((s, i) => {
@@ -271,17 +285,21 @@ function trainingPanel(explorer) {
     ctx.clearRect(0, 0, w, h);
     const cell = w / shown, rows = [12, h / 2 + 6];
     ctx.font = "12px system-ui"; ctx.fillStyle = "#333";
-    ctx.fillText("kernels (weights over time)", 6, 12);
-    ctx.fillText("frequency responses, 0 to 8 kHz (dB, top = 0 dB, bottom = -40 dB)", 6, h / 2 + 4);
+    ctx.fillText("kernels: weights over their taps (grey: step 0)", 6, 12);
+    ctx.fillText("frequency responses, 0 to 8 kHz (top: 0 dB; bottom: −40 dB or below)", 6, h / 2 + 2);
     for (let f = 0; f < shown; f++) {
       const weights = Array.from({ length: size }, (_, s) => kernel.values[s * cout + f]);
-      const peak = Math.max(...weights.map(Math.abs), 1e-9), x0 = f * cell + 8, width = cell - 16;
-      ctx.strokeStyle = "#444"; ctx.beginPath();
-      weights.forEach((v, s) => {
-        const x = x0 + (width * s) / Math.max(size - 1, 1), y = rows[0] + 50 - (40 * v) / peak;
-        if (s === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-      });
-      ctx.stroke();
+      const before = startKernel ? Array.from({ length: size }, (_, s) => startKernel.values[s * cout + f]) : weights;
+      const peak = Math.max(...weights.map(Math.abs), ...before.map(Math.abs), 1e-9), x0 = f * cell + 8, width = cell - 16;
+      ctx.strokeStyle = "#ddd"; ctx.beginPath(); ctx.moveTo(x0, rows[0] + 50); ctx.lineTo(x0 + width, rows[0] + 50); ctx.stroke();
+      for (const [line, color] of [[before, "#bbb"], [weights, "#333"]]) {
+        ctx.strokeStyle = color; ctx.beginPath();
+        line.forEach((v, s) => {
+          const x = x0 + (width * s) / Math.max(size - 1, 1), y = rows[0] + 50 - (36 * v) / peak;
+          if (s === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+        });
+        ctx.stroke();
+      }
       ctx.strokeStyle = "#1f77b4"; ctx.beginPath();
       const gains = [];
       for (let k = 0; k <= 64; k++) {
@@ -291,7 +309,7 @@ function trainingPanel(explorer) {
       }
       const best = Math.max(...gains);
       gains.forEach((g, k) => {
-        const x = x0 + (width * k) / 64, y = rows[1] + 14 + Math.min(80, (-(g - best) / 40) * 80);
+        const x = x0 + (width * k) / 64, y = rows[1] + 16 + Math.min(78, (-(g - best) / 40) * 78);
         if (k === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
       });
       ctx.stroke();
