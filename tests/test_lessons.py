@@ -42,12 +42,12 @@ def _used(source: str) -> set[str]:
 
 
 def hidden_names_shown(path: Path) -> dict[str, set[str]]:
-    """For each visible cell (by index) the names it uses that only hidden cells define."""
+    """For each visible cell (by index), the names it uses that a hidden cell defines and no earlier visible cell
+    does: a reader of the book, who sees only the visible cells, could not have them."""
     cells = _cells(path)
-    visible_code = [c for c in cells if c["cell_type"] == "code" and not _is_hidden(c)]
     hidden_code = [c for c in cells if c["cell_type"] == "code" and _is_hidden(c)]
-    seen = set().union(*(_bound("".join(c["source"])) for c in visible_code))
-    only_hidden = set().union(*(_bound("".join(c["source"])) for c in hidden_code)) - seen
+    hidden = set().union(*(_bound("".join(c["source"])) for c in hidden_code))
+    seen: set[str] = set()
     leaks: dict[str, set[str]] = {}
     for i, cell in enumerate(cells):
         if _is_hidden(cell):
@@ -57,8 +57,10 @@ def hidden_names_shown(path: Path) -> dict[str, set[str]]:
             used = _used(source)
         else:  # prose: a name in backticks
             used = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", source))
-        if used & only_hidden:
-            leaks[f"cell {i}"] = used & only_hidden
+        if (used & hidden) - seen:
+            leaks[f"cell {i}"] = (used & hidden) - seen
+        if cell["cell_type"] == "code":
+            seen |= _bound(source)
     return leaks
 
 

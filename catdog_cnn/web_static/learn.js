@@ -60,14 +60,6 @@ function learnModule() {
     });
   }
 
-  function copyLayers(layers) {
-    return layers.map((layer) => {
-      const arrays = {};
-      for (const [k, v] of Object.entries(layer.arrays)) arrays[k] = array(v.shape.slice(), Float64Array.from(v.values));
-      return { ...layer, arrays };
-    });
-  }
-
   // ---- each layer forward (training mode) and backward ---------------------------------------------------
   function padding(stepsIn, size, stride) {  // Keras' "same": steps out and zeros on the left
     const steps = Math.ceil(stepsIn / stride);
@@ -400,7 +392,7 @@ function learnModule() {
     };
   }
 
-  return { BN_MOMENTUM, BN_EPSILON, ADAM, random, initialLayers, copyLayers, convForward, convBackward, bnForward,
+  return { BN_MOMENTUM, BN_EPSILON, ADAM, random, initialLayers, convForward, convBackward, bnForward,
     bnBackward, maxPoolForward, maxPoolBackward, gapForward, gapBackward, reluBackward, logBackward, denseForward,
     denseBackward, binaryCrossEntropy, forwardTrain, backward, trackStatistics, adam, trainStep, gather, batches };
 }
