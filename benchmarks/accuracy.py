@@ -4,7 +4,7 @@ Usage: python benchmarks/accuracy.py [--seeds 0 1 2] [--presets original m5 ...]
                                      [--engine local|ray] [--address HOST:PORT] [--threads N]
                                      [--out benchmarks/results/accuracy.json]
 
-Beside them, pretrained anchors: a linear probe on SoundNet-8 features (catdog_cnn.pretrained; weights by
+Beside them, pretrained anchors: a linear probe on SoundNet-8 features (catdog_cnn.anchors.pretrained; weights by
 `catdog-cnn fetch-weights soundnet`, MIT licence), fitted on training windows with its regularization chosen
 on each seed's validation files, scored on the same test windows with the same clip vote. A cost table gives
 every main model's parameters, multiply-adds and CPU time per second of audio. BirdNET's embedding
@@ -16,7 +16,7 @@ Every configuration is trained once per seed on the official training files
 on the official test files minus the leaked duplicate, over consecutive 1-s
 windows. Prints mean +- sd over seeds and writes every figure to a JSON file.
 
-Each (configuration, seed) is one trial of catdog_cnn.trials, trained into its run folder under --runs; a
+Each (configuration, seed) is one trial of catdog_cnn.nets.trials, trained into its run folder under --runs; a
 folder that already holds metrics.json is kept, so an interrupted benchmark resumes (delete --runs to train
 afresh). --engine ray trains the trials at once on Ray (see docs/scale.md); with --threads 2 on this
 2-core machine a trial sums as a local one does, and the committed results are reproduced exactly.
@@ -31,16 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog_cnn import birdnet, pretrained
-from catdog_cnn.baseline import N_MELS, LogMelBaseline
+from catdog_cnn.anchors import birdnet, pretrained
+from catdog_cnn.anchors.baseline import N_MELS, LogMelBaseline
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.model import multiply_adds
-from catdog_cnn.recipes import VERSIONS, config_from_dict, run_name
-from catdog_cnn.runs import load_run, predictor, rescore
-from catdog_cnn.train import recipe
-from catdog_cnn.trials import ENGINES, Trial, run_trials
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.model import multiply_adds
+from catdog_cnn.nets.recipes import VERSIONS, config_from_dict, run_name
+from catdog_cnn.nets.runs import load_run, predictor, rescore
+from catdog_cnn.nets.train import recipe
+from catdog_cnn.nets.trials import ENGINES, Trial, run_trials
+from catdog_cnn.sound.data import load_split
 
 BASELINE = "log-mel + logistic regression"
 SOUNDNET = "SoundNet-8 features + logistic regression"  # a pretrained anchor (MIT): catdog-cnn fetch-weights soundnet

@@ -5,7 +5,7 @@ Usage: python benchmarks/robustness.py [--seeds 0 1 2] [--runs runs/benchmark] [
 
 The models are the ones benchmarks/accuracy.py trained (run folders under
 --runs; a missing one is trained first). Each test clip is changed by one
-condition of catdog_cnn.robustness (quieter, white or pink noise, telephone
+condition of catdog_cnn.sound.robustness (quieter, white or pink noise, telephone
 band or codec, clipping, hum, echo, pitch), then cut into windows and scored
 exactly as in accuracy.py, beside the pretrained probes of accuracy.py (SoundNet-8, and BirdNET as a
 reference, each fitted on the unchanged training files). Nothing is retrained for a condition. Prints mean
@@ -26,15 +26,15 @@ from pathlib import Path
 import numpy as np
 from accuracy import BASELINE, BIRDNET, SOUNDNET, run_folder  # the script beside this one
 
-from catdog_cnn import birdnet, pretrained
-from catdog_cnn.baseline import LogMelBaseline
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.robustness import CONDITIONS, perturbed
-from catdog_cnn.runs import eval_options, load_run, predictor, run
-from catdog_cnn.train import recipe
+from catdog_cnn.anchors import birdnet, pretrained
+from catdog_cnn.anchors.baseline import LogMelBaseline
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.runs import eval_options, load_run, predictor, run
+from catdog_cnn.nets.train import recipe
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.robustness import CONDITIONS, perturbed
 
-# presets or earlier versions (catdog_cnn.recipes.VERSIONS)
+# presets or earlier versions (catdog_cnn.nets.recipes.VERSIONS)
 CNNS = ("original", "m5, first version", "m5, no speed perturbation", "m5, no microphone tilt", "m5")
 MODELS = (BASELINE, *CNNS, SOUNDNET, BIRDNET)
 

@@ -3,7 +3,7 @@
 Usage: python benchmarks/scale.py [--kernel-size 3 4] [--strides 2 3] [--seeds 0] [--epochs 2]
                                   [--runs runs/scale] [--out benchmarks/results/scale.json]
 
-The same grid (catdog_cnn.tuning.grid_trials of the original recipe) is trained twice on a Ray started on
+The same grid (catdog_cnn.nets.tuning.grid_trials of the original recipe) is trained twice on a Ray started on
 this machine, into fresh folders: once with each trial given every core (one trial at a time), once with
 each given one core (as many trials at once as there are cores). Prints both wall times and their ratio.
 """
@@ -17,8 +17,8 @@ import shutil
 import time
 from pathlib import Path
 
-from catdog_cnn.trials import run_trials
-from catdog_cnn.tuning import grid_trials
+from catdog_cnn.nets.trials import run_trials
+from catdog_cnn.nets.tuning import grid_trials
 
 
 def timed(trials, folder: Path, threads: int) -> float:

@@ -1,7 +1,7 @@
 """Does the sound rule of `catdog-cnn predict` change any prediction on the official test files?
 
 `predict` leaves windows without sound to judge out of the vote (below ``config.SILENCE_DBFS`` with the
-offset removed, or with less than ``config.MIN_SOUND_SECONDS`` of sound above it; see catdog_cnn.predict),
+offset removed, or with less than ``config.MIN_SOUND_SECONDS`` of sound above it; see catdog_cnn.serve.predict),
 and gives a file with no audible window no label. This script predicts every official test file (minus the leaked
 duplicate) with the committed model's LiteRT twin twice, with the rule and without it (every window
 votes, as `benchmarks/accuracy.py` scores them), and lists the files whose label or p(dog) changes.
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from catdog_cnn.config import DEFAULT_MODEL, MIN_SOUND_SECONDS, SILENCE_DBFS
-from catdog_cnn.data import AUDIO_FOLDER, find_data_dir, load_split
-from catdog_cnn.predict import load_predictor, predict_recording, run_options
+from catdog_cnn.serve.predict import load_predictor, predict_recording, run_options
+from catdog_cnn.sound.data import AUDIO_FOLDER, find_data_dir, load_split
 
 
 def main() -> None:

@@ -3,7 +3,7 @@ and what a user of `catdog-cnn predict` waits for: start-up on a 5-s file with t
 runtime (wall time and peak memory, and their ratio, in one run), and a 2-hour 48 kHz stereo file streamed.
 
 The original recipe trains with XLA-compiled batch normalization
-(``catdog_cnn.model.XLABatchNormalization``); training steps are timed with it and
+(``catdog_cnn.nets.model.XLABatchNormalization``); training steps are timed with it and
 with Keras' own layer.
 
 Usage: python benchmarks/speed.py [--only predict] [--out benchmarks/results/speed.json]
@@ -30,11 +30,11 @@ import numpy as np
 import soundfile as sf
 
 from catdog_cnn.config import BATCH_SIZE, PEAK_THRESHOLD, SAMPLE_RATE, SEGMENT
-from catdog_cnn.data import load_split
-from catdog_cnn.generator import WindowSampler, throughput
-from catdog_cnn.litert import LiteRTPredictor
-from catdog_cnn.model import build_model, multiply_adds
-from catdog_cnn.train import recipe, train
+from catdog_cnn.nets.export import litert_predictor
+from catdog_cnn.nets.model import build_model, multiply_adds
+from catdog_cnn.nets.train import recipe, train
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import WindowSampler, throughput
 
 
 def original_style_batches(streams: list[np.ndarray], rng: np.random.Generator, batch_size: int) -> np.ndarray:
@@ -93,7 +93,7 @@ def inference_throughput(jit_compile: bool, batch_size: int = 512) -> float:
 def litert_throughput() -> float:
     """The same for the original model converted to LiteRT (XNNPACK kernels)."""
     keras.utils.set_random_seed(0)
-    return segments_per_s(LiteRTPredictor(build_model()))
+    return segments_per_s(litert_predictor(build_model()))
 
 
 def train_step_ms(jit_compile: bool, steps: int = 30, batch_norm: str = "keras") -> float:

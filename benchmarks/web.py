@@ -34,13 +34,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from catdog_cnn import peel
 from catdog_cnn.config import MODELS_DIR, SAMPLE_RATE
-from catdog_cnn.data import find_data_dir, load_split
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.predict import load_predictor, predict_recording
-from catdog_cnn.runs import load_run
-from catdog_cnn.web import export_web
+from catdog_cnn.look import peel
+from catdog_cnn.nets.runs import load_run
+from catdog_cnn.serve.predict import load_predictor, predict_recording
+from catdog_cnn.serve.web import export_web
+from catdog_cnn.sound.data import find_data_dir, load_split
+from catdog_cnn.sound.generator import evaluation_windows
 
 RECORDING = "dog_barking_0.wav"  # 17 s of barking; its first 10 s are used
 SECONDS = 10

@@ -12,7 +12,7 @@ each, with m5:
   3 s after the answer, what the page goes on holding.
 
 ``--static DIR`` replaces the page's files with those in DIR, to measure an earlier version of the page the same
-way (for instance ``git show REV:catdog_cnn/web_static/FILE`` for each file).
+way (for instance ``git show REV:catdog_cnn/serve/web_static/FILE`` for each file).
 
 Usage: python benchmarks/web_long.py [--minutes 10 60] [--static DIR] [--out benchmarks/results/web_long.json]
 """
@@ -35,8 +35,8 @@ import psutil
 import soundfile as sf
 
 from catdog_cnn.config import MODELS_DIR, SAMPLE_RATE
-from catdog_cnn.data import find_data_dir
-from catdog_cnn.web import export_web
+from catdog_cnn.serve.web import export_web
+from catdog_cnn.sound.data import find_data_dir
 
 RECORDING = "dog_barking_0.wav"  # 17 s of barking, repeated
 # A timer in the page: the longest gap between its ticks, overall and while the page shows analysis progress.

@@ -32,8 +32,8 @@ from nbconvert.filters.markdown import markdown2html
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.inputs import printable
-from catdog_cnn.output_folder import check_folder, write_folder
+from catdog_cnn.serve.output_folder import check_folder, write_folder
+from catdog_cnn.sound.inputs import printable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -208,8 +208,8 @@ def _explorer(out: Path) -> list[Path]:
     """The browser explorer with the committed networks, in ``out/explorer``, with test and training windows if the
     data is here."""
     from catdog_cnn.config import MODELS_DIR
-    from catdog_cnn.data import find_data_dir
-    from catdog_cnn.web import export_web
+    from catdog_cnn.serve.web import export_web
+    from catdog_cnn.sound.data import find_data_dir
 
     try:
         find_data_dir()

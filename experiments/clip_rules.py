@@ -23,11 +23,11 @@ import numpy as np
 from scipy.special import logit, logsumexp
 
 from catdog_cnn._keras import keras
-from catdog_cnn.data import load_split
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.recipes import recipe
-from catdog_cnn.results import cell
-from catdog_cnn.runs import eval_options, predictor
+from catdog_cnn.nets.recipes import recipe
+from catdog_cnn.nets.results import cell
+from catdog_cnn.nets.runs import eval_options, predictor
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import evaluation_windows
 
 sys.path.insert(0, str(Path(__file__).parent))
 from context import one_second_copy  # noqa: E402

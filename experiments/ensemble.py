@@ -22,11 +22,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.runs import ensemble_predictor, predictor
-from catdog_cnn.train import recipe, train
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.runs import ensemble_predictor, predictor
+from catdog_cnn.nets.train import recipe, train
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import evaluation_windows
 
 MEMBER_SEED = 1000  # other members of seed s train with seeds 1000 + 10 s + k, k = 1, 2, ...
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from catdog_cnn.config import LONG_FILE_SECONDS
-from catdog_cnn.data import LABELS, load_split
-from catdog_cnn.evaluate import clip_votes, long_share, window_groups
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.recipes import RECIPES, VERSIONS, run_name
-from catdog_cnn.runs import load_run, predictor
+from catdog_cnn.nets.evaluate import clip_votes, long_share, window_groups
+from catdog_cnn.nets.recipes import RECIPES, VERSIONS, run_name
+from catdog_cnn.nets.runs import load_run, predictor
+from catdog_cnn.sound.data import LABELS, load_split
+from catdog_cnn.sound.generator import evaluation_windows
 
 
 def main() -> None:

@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
-from catdog_cnn.data import LABELS, load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.generator import WindowSampler
-from catdog_cnn.recipes import recipe
-from catdog_cnn.runs import eval_options, predictor
-from catdog_cnn.train import train
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.recipes import recipe
+from catdog_cnn.nets.runs import eval_options, predictor
+from catdog_cnn.nets.train import train
+from catdog_cnn.sound.data import LABELS, load_split
+from catdog_cnn.sound.generator import WindowSampler
 
 sys.path.insert(0, str(Path(__file__).parent))
 from clip_learning import adopted_m5, against_m5, save_rows, validation_cells  # noqa: E402

@@ -19,7 +19,7 @@ import numpy as np
 from levers import validation_scores  # the files beside this one
 from recipes import CANDIDATES
 
-from catdog_cnn.data import fewer_training_files, load_split
+from catdog_cnn.sound.data import fewer_training_files, load_split
 
 BEFORE_SPEED = next(study for study in CANDIDATES if study.name == "five blocks of 36 filters (adopted)")
 

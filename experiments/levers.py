@@ -17,11 +17,11 @@ from pathlib import Path
 from recipes import LEVERS, Study  # the files beside this one
 from transforms import training_options
 
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.recipes import config_to_dict
-from catdog_cnn.runs import eval_options, predictor
-from catdog_cnn.train import train
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.recipes import config_to_dict
+from catdog_cnn.nets.runs import eval_options, predictor
+from catdog_cnn.nets.train import train
+from catdog_cnn.sound.data import load_split
 
 
 def recipe_record(study: Study) -> dict:

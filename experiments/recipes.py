@@ -1,6 +1,6 @@
 """Every recipe the studies in this folder trained, each written out in full (no diffs from a moving m5).
 
-A recipe is a complete :class:`~catdog_cnn.recipes.TrainConfig`: the fields that differ from the
+A recipe is a complete :class:`~catdog_cnn.nets.recipes.TrainConfig`: the fields that differ from the
 original notebook's defaults. ``status`` says whether the change it tests was adopted into ``m5``,
 rejected, or is a reference point; the measured reason is in its results file and in docs/experiments.md.
 Transforms and options that were not adopted (``Notch``, ``Reverb``, ``options={"weight_decay": ...}``, ...)
@@ -14,8 +14,8 @@ from typing import Any
 
 from transforms import Background, Gap, Mixup, Notch, Reverb  # the file beside this one
 
-from catdog_cnn.augment import Augmentation, BandLimit, Hum, Tilt
-from catdog_cnn.recipes import ModelSpec, Optimisation, TrainConfig, WindowSpec
+from catdog_cnn.nets.recipes import ModelSpec, Optimisation, TrainConfig, WindowSpec
+from catdog_cnn.sound.augment import Augmentation, BandLimit, Hum, Tilt
 
 
 @dataclass(frozen=True)

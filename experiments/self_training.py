@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from catdog_cnn._keras import keras
-from catdog_cnn.data import load_split
-from catdog_cnn.evaluate import evaluate
-from catdog_cnn.generator import WindowSampler
-from catdog_cnn.recipes import recipe
-from catdog_cnn.runs import eval_options, predictor
-from catdog_cnn.train import train
-from catdog_cnn.windows import peak_normalize
+from catdog_cnn.nets.evaluate import evaluate
+from catdog_cnn.nets.recipes import recipe
+from catdog_cnn.nets.runs import eval_options, predictor
+from catdog_cnn.nets.train import train
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import WindowSampler
+from catdog_cnn.sound.windows import peak_normalize
 
 sys.path.insert(0, str(Path(__file__).parent))
 from clip_learning import adopted_m5, against_m5, save_rows, train_on_stretches, validation_cells  # noqa: E402

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog_cnn.data import load_split
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.recipes import RECIPES, VERSIONS, run_name
-from catdog_cnn.runs import load_run, predictor
+from catdog_cnn.nets.recipes import RECIPES, VERSIONS, run_name
+from catdog_cnn.nets.runs import load_run, predictor
+from catdog_cnn.sound.data import load_split
+from catdog_cnn.sound.generator import evaluation_windows
 
 THRESHOLDS = np.round(np.arange(0.05, 0.955, 0.01), 2)
 

@@ -1,7 +1,7 @@
 """The augmentation transforms and training options that studies tried and that were not adopted.
 
 Importing this file registers the transforms ``notch``, ``gap``, ``reverb``, ``background`` and
-``mixup`` with :data:`catdog_cnn.augment.TRANSFORMS`, so that a study's recipe can list them.
+``mixup`` with :data:`catdog_cnn.sound.augment.TRANSFORMS`, so that a study's recipe can list them.
 :func:`compile_with` and :class:`FileBalancedSampler` are the optimizer, loss and window-drawing
 options of the studies; :func:`training_options` turns a study's options into arguments of ``train``.
 """
@@ -15,11 +15,11 @@ import keras
 import numpy as np
 import scipy.fft
 
-from catdog_cnn.augment import Transform
 from catdog_cnn.config import SAMPLE_RATE, STEPS_PER_EXECUTION, CatDogError
-from catdog_cnn.dsp import spectral_filter
-from catdog_cnn.generator import WindowSampler
-from catdog_cnn.recipes import TrainConfig
+from catdog_cnn.nets.recipes import TrainConfig
+from catdog_cnn.sound.augment import Transform
+from catdog_cnn.sound.dsp import spectral_filter
+from catdog_cnn.sound.generator import WindowSampler
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class FileBalancedSampler(WindowSampler):
 def compile_with(
     *, weight_decay: float = 0.0, label_smoothing: float = 0.0, cosine: bool = False
 ) -> Any:  # Callable[[keras.Model, TrainConfig], keras.Model]
-    """A ``compile_model`` for :func:`catdog_cnn.train.train` with the studies' optimizer and loss options.
+    """A ``compile_model`` for :func:`catdog_cnn.nets.train.train` with the studies' optimizer and loss options.
 
     ``weight_decay`` shrinks every weight by that share of the step size at each step (decoupled, as
     in AdamW); ``label_smoothing`` trains towards labels moved that far towards 0.5; ``cosine`` lowers
@@ -164,7 +164,7 @@ def compile_with(
 
 
 def training_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of :func:`catdog_cnn.train.train` for a study's ``options``.
+    """The keyword arguments of :func:`catdog_cnn.nets.train.train` for a study's ``options``.
 
     ``options`` may hold ``balance="file"`` (:class:`FileBalancedSampler`) and the arguments of
     :func:`compile_with`; an empty dict trains as the package does.

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from catdog_cnn.config import DATA_ENV, SAMPLE_RATE
-from catdog_cnn.data import Clip
+from catdog_cnn.sound.data import Clip
 
 matplotlib.use("Agg")  # tests draw without a display; notebooks keep their inline backend
 
@@ -49,7 +49,7 @@ def real_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def real_split(real_data_dir):
-    from catdog_cnn.data import load_split
+    from catdog_cnn.sound.data import load_split
 
     return load_split(real_data_dir)
 
@@ -57,7 +57,7 @@ def real_split(real_data_dir):
 @pytest.fixture(scope="session")
 def real_training_batch(real_split):
     """A function: ``per_class`` real training windows of each class (seeded), as (x (n, segment), y), float64."""
-    from catdog_cnn.windows import evaluation_windows
+    from catdog_cnn.sound.windows import evaluation_windows
 
     windows = evaluation_windows(real_split.train)
 

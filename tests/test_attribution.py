@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from catdog_cnn import attribution
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.runs import load_run
+from catdog_cnn.look import attribution
+from catdog_cnn.nets.runs import load_run
 
 SLICE = attribution.SLICE
 

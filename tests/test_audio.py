@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from catdog_cnn.audio import AudioReader, load_audio, resample
 from catdog_cnn.config import CatDogError
+from catdog_cnn.sound.audio import AudioReader, load_audio, resample
 
 RATE = 44_100
 
@@ -153,7 +153,9 @@ def test_an_in_memory_file_reads_like_a_path(tmp_path):
 
 def test_a_file_without_read_permission_says_so(tmp_path, monkeypatch):
     sf.write(tmp_path / "locked.wav", np.zeros(100, np.float32), 16_000)
-    monkeypatch.setattr("catdog_cnn.audio.os.access", lambda path, mode: False)  # as chmod 000 would, even for root
+    monkeypatch.setattr(
+        "catdog_cnn.sound.audio.os.access", lambda path, mode: False
+    )  # as chmod 000 would, even for root
     with pytest.raises(CatDogError, match="cannot read it \\(permission denied\\)"):
         AudioReader(tmp_path / "locked.wav")
 
@@ -161,7 +163,7 @@ def test_a_file_without_read_permission_says_so(tmp_path, monkeypatch):
 def test_load_audio_stops_after_max_seconds(tmp_path):
     import soundfile as sf
 
-    from catdog_cnn.audio import load_audio
+    from catdog_cnn.sound.audio import load_audio
 
     x = np.sin(np.arange(44_100 * 4) / 10).astype(np.float32)
     sf.write(tmp_path / "x.flac", x, 44_100)

@@ -8,8 +8,8 @@ import copy
 import numpy as np
 import pytest
 
-from catdog_cnn import backprop as bp
-from catdog_cnn.numpy_net import Layer
+from catdog_cnn.nets import backprop as bp
+from catdog_cnn.serve.numpy_net import Layer
 
 # Largest difference from TensorFlow computing in float64, as a share of the largest gradient of that array. In
 # float32, as Keras trains, round-off alone gives up to 4e-3 on the original's ten blocks (lesson 09 shows it).
@@ -67,8 +67,8 @@ def real_batch(real_training_batch):
 
 @pytest.mark.parametrize("preset", ["original", "m5"])
 def test_gradients_match_tensorflow_on_real_windows(preset, real_batch):
-    from catdog_cnn.keras_twin import gradient_differences, keras_copy
-    from catdog_cnn.numpy_net import network_layers
+    from catdog_cnn.nets.keras_twin import gradient_differences, keras_copy
+    from catdog_cnn.serve.numpy_net import network_layers
 
     x, y = real_batch
     if preset == "m5":  # Keras' own random start
@@ -82,7 +82,7 @@ def test_gradients_match_tensorflow_on_real_windows(preset, real_batch):
 
 
 def test_one_adam_step_matches_keras(real_batch):
-    from catdog_cnn.keras_twin import WEIGHT_ORDER, keras_copy, train_keras
+    from catdog_cnn.nets.keras_twin import WEIGHT_ORDER, keras_copy, train_keras
 
     x, y = real_batch
     layers = bp.initial_layers(seed=0)
@@ -103,8 +103,8 @@ def test_one_adam_step_matches_keras(real_batch):
 
 
 def test_training_lowers_the_loss_as_keras_does_on_the_same_batches(real_split):
-    from catdog_cnn.keras_twin import keras_copy, train_keras
-    from catdog_cnn.windows import evaluation_windows
+    from catdog_cnn.nets.keras_twin import keras_copy, train_keras
+    from catdog_cnn.sound.windows import evaluation_windows
 
     windows = evaluation_windows(real_split.train)
     x, y, start = windows.x[:, :, 0], windows.y, bp.initial_layers(seed=0)

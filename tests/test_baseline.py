@@ -1,6 +1,6 @@
 import numpy as np
 
-from catdog_cnn.baseline import LogMelBaseline, log_mel, mel_features, mel_filterbank
+from catdog_cnn.anchors.baseline import LogMelBaseline, log_mel, mel_features, mel_filterbank
 from conftest import tone
 
 

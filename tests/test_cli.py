@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from catdog_cnn.cli import main
-from catdog_cnn.litert import export
-from catdog_cnn.model import build_model
+from catdog_cnn.nets.export import export
+from catdog_cnn.nets.model import build_model
 
 
 @pytest.fixture(scope="module")

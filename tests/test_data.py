@@ -7,7 +7,7 @@ import pytest
 from scipy.io import wavfile
 
 from catdog_cnn.config import DATA_ENV, CatDogError
-from catdog_cnn.data import (
+from catdog_cnn.sound.data import (
     Clip,
     Split,
     check_layout,
@@ -21,7 +21,7 @@ from catdog_cnn.data import (
     split_summary,
     wav_format,
 )
-from catdog_cnn.fetch import fetch_data
+from catdog_cnn.sound.fetch import fetch_data
 from conftest import tone
 
 
@@ -93,7 +93,7 @@ def test_load_wav_rejects_broken_files_naming_them(tmp_path, content, message):
 
 def test_missing_data_error_is_one_line_fitting_how_the_folder_was_named(tmp_path, monkeypatch):
     monkeypatch.delenv(DATA_ENV, raising=False)
-    monkeypatch.setattr("catdog_cnn.data.DEFAULT_DATA_DIR", tmp_path / "default")
+    monkeypatch.setattr("catdog_cnn.sound.data.DEFAULT_DATA_DIR", tmp_path / "default")
     with pytest.raises(CatDogError) as err:
         find_data_dir()  # named by nobody: the three ways
     text = str(err.value)
@@ -194,7 +194,7 @@ def test_split_detects_the_leaked_duplicate(real_split):
 @pytest.mark.realdata
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_the_leak_is_dropped_whichever_side_its_twin_falls_on(real_data_dir, seed):
-    from catdog_cnn.data import load_split
+    from catdog_cnn.sound.data import load_split
 
     split = load_split(real_data_dir, seed=seed)
     assert [name for name, _, side in split.dropped if side == "test"] == ["dog_barking_15.wav"]

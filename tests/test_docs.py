@@ -53,9 +53,9 @@ def test_the_committed_readme_and_docs_are_current():
 
 
 def test_the_glossary_states_the_committed_networks_as_they_are():
-    from catdog_cnn import peel
     from catdog_cnn.config import MODELS_DIR, SAMPLE_RATE, SEGMENT, SILENCE_DBFS
-    from catdog_cnn.runs import load_run
+    from catdog_cnn.look import peel
+    from catdog_cnn.nets.runs import load_run
 
     text = (ROOT / "docs" / "glossary.md").read_text()
     original, m5 = (load_run(MODELS_DIR / name)[0] for name in ("original", "m5"))

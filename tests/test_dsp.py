@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from catdog_cnn.dsp import hz_to_mel, mel_edges, mel_to_hz
+from catdog_cnn.sound.dsp import hz_to_mel, mel_edges, mel_to_hz
 
 
 def test_mel_scale_is_near_linear_below_1_khz_and_compressed_above():

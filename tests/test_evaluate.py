@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from catdog_cnn.data import Clip
-from catdog_cnn.evaluate import clip_votes, confusion, evaluate, long_share, roc_auc, window_groups
-from catdog_cnn.generator import evaluation_windows
+from catdog_cnn.nets.evaluate import clip_votes, confusion, evaluate, long_share, roc_auc, window_groups
+from catdog_cnn.sound.data import Clip
+from catdog_cnn.sound.generator import evaluation_windows
 
 
 def test_roc_auc_known_values():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from catdog_cnn.model import build_model
-from catdog_cnn.recipes import VERSIONS, TrainConfig
+from catdog_cnn.nets.model import build_model
+from catdog_cnn.nets.recipes import VERSIONS, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "experiments"))

@@ -8,10 +8,10 @@ import pytest
 import soundfile as sf
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS  # the file beside this one
 
-from catdog_cnn import attribution
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.explain import explain_recording, report_html, write_report
+from catdog_cnn.look import attribution
+from catdog_cnn.serve.explain import explain_recording, report_html, write_report
 
 M5 = MODELS_DIR / "m5"
 
@@ -50,7 +50,7 @@ def test_the_report_agrees_with_predict_and_with_the_decision(explained):
 
 
 def _model_and_window(e):
-    from catdog_cnn.runs import load_run
+    from catdog_cnn.nets.runs import load_run
 
     return load_run(M5)[0], e.window
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-import catdog_cnn.web
+import catdog_cnn.serve.web
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.manifest import record
-from catdog_cnn.output_folder import MARKER
+from catdog_cnn.serve.manifest import record
+from catdog_cnn.serve.output_folder import MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
-STATIC = Path(catdog_cnn.web.__file__).parent / "web_static"
+STATIC = Path(catdog_cnn.serve.web.__file__).parent / "web_static"
 BLOCK_TENSORFLOW = """
 import sys
 sys.modules["tensorflow"] = None  # any import of these now fails
@@ -101,7 +101,7 @@ def test_a_full_disk_leaves_the_old_folder_as_it_was(exported, tmp_path, capsys,
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(out / "models.js"))
 
-    monkeypatch.setattr(catdog_cnn.web, "_script", full)
+    monkeypatch.setattr(catdog_cnn.serve.web, "_script", full)
     code, err = export(capsys, "--out", str(out))
     assert code == 1 and "no space left on device" in err and "as it was" in err
     assert snapshot(out) == before

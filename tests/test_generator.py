@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from catdog_cnn.augment import TRANSFORMS, Augmentation, BandLimit, Hum, Tilt, Transform, transform_from_dict
 from catdog_cnn.config import CatDogError
-from catdog_cnn.data import Clip
-from catdog_cnn.generator import (
+from catdog_cnn.sound.augment import TRANSFORMS, Augmentation, BandLimit, Hum, Tilt, Transform, transform_from_dict
+from catdog_cnn.sound.data import Clip
+from catdog_cnn.sound.generator import (
     SegmentBatches,
     WindowSampler,
     _window_peaks,

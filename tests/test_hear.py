@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.signal import freqz
 
-from catdog_cnn import hear, peel
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.runs import load_run
+from catdog_cnn.look import hear, peel
+from catdog_cnn.nets.runs import load_run
 
 
 @pytest.fixture(scope="module")

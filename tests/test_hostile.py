@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from catdog_cnn import audio, manifest
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR, CatDogError
-from catdog_cnn.inputs import expand_inputs, printable
-from catdog_cnn.predict import load_predictor, predict_recording, run_options
+from catdog_cnn.serve import manifest
+from catdog_cnn.serve.predict import load_predictor, predict_recording, run_options
+from catdog_cnn.sound import audio
+from catdog_cnn.sound.inputs import expand_inputs, printable
 
 M5 = MODELS_DIR / "m5"
 
@@ -60,7 +61,7 @@ def test_a_litert_model_made_from_another_keras_model_is_refused(m5_copy, good, 
     err = capsys.readouterr().err
     assert "model.tflite: was made from another model.keras" in err and "export-litert" in err
     assert err.count("\n") == 1
-    from catdog_cnn.litert import export
+    from catdog_cnn.nets.export import export
 
     export(m5_copy)  # the fix the message names
     results = []
@@ -123,7 +124,7 @@ def test_a_second_writer_is_refused(tmp_path, capsys):
 
 
 def test_an_interrupted_run_leaves_the_old_folder_or_nothing(m5_copy, tmp_path, monkeypatch, capsys):
-    from catdog_cnn import runs
+    from catdog_cnn.nets import runs
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -140,8 +141,8 @@ def test_an_interrupted_run_leaves_the_old_folder_or_nothing(m5_copy, tmp_path, 
 
 
 def test_a_failed_trial_leaves_no_running_claim(tmp_path, monkeypatch):
-    from catdog_cnn import runs, trials
-    from catdog_cnn.tuning import grid_trials
+    from catdog_cnn.nets import runs, trials
+    from catdog_cnn.nets.tuning import grid_trials
 
     monkeypatch.setattr(runs, "run", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("out of disk")))
     trial = grid_trials({"kernel_size": [3]}, [0], preset="original")[0]
@@ -311,7 +312,7 @@ def test_a_file_declaring_a_rate_of_1_hz_is_read_in_bounded_memory(tmp_path):
 
 
 def test_explain_memory_does_not_grow_with_the_length_of_the_recording(tmp_path):
-    from catdog_cnn.explain import explain_recording
+    from catdog_cnn.serve.explain import explain_recording
 
     short, long = _long_wav(tmp_path / "short.wav", 60), _long_wav(tmp_path / "long.wav", 10 * 60)
     found = []
@@ -339,7 +340,7 @@ def test_explain_never_overwrites_its_input_nor_a_stranger(tmp_path, good, capsy
 
 @pytest.mark.parametrize("where", ["folder", "unwritable"])
 def test_a_bad_out_path_fails_before_any_work(tmp_path, good, monkeypatch, capsys, where):
-    from catdog_cnn import explain
+    from catdog_cnn.serve import explain
 
     monkeypatch.setattr(explain, "explain_recording", lambda *a, **k: pytest.fail("worked before checking --out"))
     out = tmp_path if where == "folder" else good / "report.html"  # inside a file: no folder to write in
@@ -349,7 +350,7 @@ def test_a_bad_out_path_fails_before_any_work(tmp_path, good, monkeypatch, capsy
 
 
 def test_a_report_replaces_an_earlier_report(tmp_path, good):
-    from catdog_cnn.explain import write_report
+    from catdog_cnn.serve.explain import write_report
 
     out = tmp_path / "report.html"
     write_report(good, out, sounds=0)
@@ -363,7 +364,7 @@ def test_predict_results_keep_the_options_of_the_run(m5_copy, good):
 
 
 def test_explain_reads_a_stream_as_it_reads_the_file(good):
-    from catdog_cnn.explain import explain_recording
+    from catdog_cnn.serve.explain import explain_recording
 
     with open(good, "rb") as stream:
         streamed = explain_recording(stream, M5, sounds=0)

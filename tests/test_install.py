@@ -41,9 +41,9 @@ def test_the_wheel_carries_the_models_and_checksums(wheel):
     for model in ("m5", "original"):
         for part in ("model.keras", "model.tflite", "config.json", "metrics.json", "manifest.json"):
             assert f"catdog_cnn/models/{model}/{part}" in names
-    assert "catdog_cnn/SHA256SUMS.cats_dogs" in names
+    assert "catdog_cnn/sound/SHA256SUMS.cats_dogs" in names
     for part in ("index.html", "net.js", "worker.js", "explorer.js", "style.css"):
-        assert f"catdog_cnn/web_static/{part}" in names  # export-web copies them from the installed package
+        assert f"catdog_cnn/serve/web_static/{part}" in names  # export-web copies them from the installed package
     assert not any(name.startswith(("tests/", "notebooks/", "benchmarks/")) for name in names)
 
 

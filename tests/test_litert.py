@@ -6,8 +6,9 @@ import soundfile as sf
 
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.litert import LITERT_FILE, LiteRTPredictor, convert
-from catdog_cnn.runs import load_run, predictor
+from catdog_cnn.nets.export import convert, litert_predictor
+from catdog_cnn.nets.runs import load_run, predictor
+from catdog_cnn.serve.litert import LITERT_FILE, LiteRTPredictor
 
 
 def windows(rng, n: int) -> np.ndarray:
@@ -24,7 +25,7 @@ def test_litert_gives_the_keras_probabilities(name, rng):
     model, _ = load_run(MODELS_DIR / name)
     x = windows(rng, 45)  # one full batch of 32 and a remainder of 13
     expected = predictor(model)(x)
-    fast = LiteRTPredictor(model, batch_size=32)
+    fast = litert_predictor(model, batch_size=32)
     got = fast(x)
     assert got.shape == (45,)
     assert expected.std() > 0.01  # the windows tell the model something, so agreement means something
@@ -39,7 +40,7 @@ def test_the_committed_litert_twin_is_the_keras_model(name, rng):
     x = windows(rng, 40)
     committed = LiteRTPredictor((MODELS_DIR / name / LITERT_FILE).read_bytes())(x)
     np.testing.assert_allclose(committed, predictor(model)(x), atol=1e-5)
-    np.testing.assert_allclose(committed, LiteRTPredictor(model)(x), atol=1e-6)  # a fresh conversion: it is current
+    np.testing.assert_allclose(committed, litert_predictor(model)(x), atol=1e-6)  # a fresh conversion: it is current
 
 
 def test_a_flatbuffer_can_be_reused(rng):

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.model import (
+from catdog_cnn.nets.model import (
     SincConv1D,
     XLABatchNormalization,
     build_model,

@@ -3,15 +3,16 @@
 import numpy as np
 import pytest
 
-from catdog_cnn import numpy_net, peel
 from catdog_cnn.config import MODELS_DIR, CatDogError
-from catdog_cnn.model import build_model
-from catdog_cnn.runs import load_run
+from catdog_cnn.look import peel
+from catdog_cnn.nets.model import build_model
+from catdog_cnn.nets.runs import load_run
+from catdog_cnn.serve import numpy_net
 
 
 @pytest.fixture(scope="module")
 def test_windows(real_split):
-    from catdog_cnn.generator import evaluation_windows
+    from catdog_cnn.sound.generator import evaluation_windows
 
     windows = evaluation_windows(real_split.test, normalization="window")
     return windows.x[np.linspace(0, len(windows.x) - 1, 12).astype(int)]
@@ -44,7 +45,7 @@ def test_conv1d_pads_as_keras_does_for_odd_and_even_kernels(rng):
 
 
 def test_the_numpy_predictor_answers_a_recording_as_litert_does(real_data_dir):
-    from catdog_cnn.predict import load_predictor, predict_recording
+    from catdog_cnn.serve.predict import load_predictor, predict_recording
 
     model_dir = MODELS_DIR / "m5"
     path = real_data_dir / "cats_dogs" / "cat_1.wav"

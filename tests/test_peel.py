@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from catdog_cnn import peel
-from catdog_cnn.model import build_model, model_config
+from catdog_cnn.look import peel
+from catdog_cnn.nets.model import build_model, model_config
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +181,7 @@ def test_receptive_fields_match_the_gradient_of_a_linear_stack():
 
 def test_receptive_fields_of_m5_bound_what_a_step_depends_on():
     from catdog_cnn.config import MODELS_DIR
-    from catdog_cnn.runs import load_run
+    from catdog_cnn.nets.runs import load_run
 
     m5 = load_run(MODELS_DIR / "m5")[0]
     field, jump = peel.receptive_fields(m5)["relu_5"]
@@ -192,7 +192,7 @@ def test_receptive_fields_of_m5_bound_what_a_step_depends_on():
 
 
 def test_blocks_account_for_every_parameter_and_field():
-    from catdog_cnn.model import build_model
+    from catdog_cnn.nets.model import build_model
 
     net = build_model("m5")
     blocks = peel.blocks(net)

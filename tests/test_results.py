@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from catdog_cnn import results
 from catdog_cnn.config import CatDogError
+from catdog_cnn.nets import results
 
 RUNS = [{"segment_accuracy": 0.85, "seed": 0}, {"segment_accuracy": 0.87, "seed": 1}]
 

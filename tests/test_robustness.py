@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
-from catdog_cnn import dsp, robustness
 from catdog_cnn.config import SAMPLE_RATE, CatDogError
-from catdog_cnn.data import Clip
+from catdog_cnn.sound import dsp, robustness
+from catdog_cnn.sound.data import Clip
 from conftest import tone
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from catdog_cnn import signals
+from catdog_cnn.sound import signals
 
 
 def test_the_response_of_a_two_tap_average_is_one_at_zero_and_zero_at_nyquist():
@@ -34,7 +34,7 @@ def test_signal_figures(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from catdog_cnn import plots
+    from catdog_cnn.look import plots
 
     f = np.linspace(0, 8000, 5)
     ax = plots.filter_response(f, -f / 1000, (f[::2], -f[::2] / 1000), nyquist_after_stride=2000)

@@ -7,13 +7,13 @@ import keras
 import numpy as np
 import pytest
 
-from catdog_cnn.augment import TRANSFORMS, Augmentation
 from catdog_cnn.config import CatDogError
-from catdog_cnn.data import Clip
-from catdog_cnn.generator import WindowSampler
-from catdog_cnn.model import build_model
-from catdog_cnn.recipes import config_from_dict
-from catdog_cnn.train import recipe
+from catdog_cnn.nets.model import build_model
+from catdog_cnn.nets.recipes import config_from_dict
+from catdog_cnn.nets.train import recipe
+from catdog_cnn.sound.augment import TRANSFORMS, Augmentation
+from catdog_cnn.sound.data import Clip
+from catdog_cnn.sound.generator import WindowSampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
 import transforms  # noqa: E402  (experiments/transforms.py)

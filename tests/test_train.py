@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.data import Clip, Split
-from catdog_cnn.generator import SegmentBatches, WindowSampler
-from catdog_cnn.runs import ensemble_predictor, load_run, rescore, run
-from catdog_cnn.train import SoftTargets, recipe, train
+from catdog_cnn.nets.runs import ensemble_predictor, load_run, rescore, run
+from catdog_cnn.nets.train import SoftTargets, recipe, train
+from catdog_cnn.sound.data import Clip, Split
+from catdog_cnn.sound.generator import SegmentBatches, WindowSampler
 
 TINY = {"epochs": 2, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8}
 SMALL = {"n_layers": 3}  # the original's blocks, fewer of them, with Keras' own batch normalization: quick to compile
@@ -99,9 +99,9 @@ def test_recipe_rejects_unknown_names():
 def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
     import shutil
 
-    from catdog_cnn import manifest
     from catdog_cnn.config import MODELS_DIR
-    from catdog_cnn.litert import export
+    from catdog_cnn.nets.export import export
+    from catdog_cnn.serve import manifest
 
     shutil.copytree(MODELS_DIR / "m5", tmp_path / "run")  # retrained in place: nothing of m5 may answer after
     metrics = run(recipe("original", options={}, **TINY), tmp_path / "run", data_dir=real_data_dir, verbose=0)
@@ -111,7 +111,7 @@ def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
     assert manifest.verified(tmp_path / "run", "model.keras")
     export(tmp_path / "run")
     windows = np.random.default_rng(0).uniform(-1, 1, (4, 16000, 1)).astype(np.float32)
-    from catdog_cnn.predict import load_predictor
+    from catdog_cnn.serve.predict import load_predictor
 
     litert = load_predictor(tmp_path / "run")(windows)
     np.testing.assert_allclose(litert, load_run(tmp_path / "run")[0].predict(windows, verbose=0).ravel(), atol=1e-4)
@@ -149,7 +149,7 @@ def test_quick_recipe_is_small_but_keeps_explicit_changes():
 
 
 def test_run_folder_is_the_folder_or_the_one_holding_a_model_file(tmp_path):
-    from catdog_cnn.recipes import run_folder
+    from catdog_cnn.nets.recipes import run_folder
 
     (tmp_path / "model.keras").write_bytes(b"")
     assert run_folder(tmp_path) == tmp_path and run_folder(tmp_path / "model.keras") == tmp_path

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.recipes import recipe
-from catdog_cnn.trials import Trial, run_trials, table
+from catdog_cnn.nets.recipes import recipe
+from catdog_cnn.nets.trials import Trial, run_trials, table
 
 pytestmark = pytest.mark.realdata
 TINY = {"epochs": 1, "steps_per_epoch": 3, "validation_steps": 2, "batch_size": 8, "options": {"n_layers": 3}}
@@ -40,7 +40,7 @@ def in_process(tmp_path_factory, real_data_dir):
     """The tiny trials run by the local engine with one TensorFlow thread, in a fresh process (so it can set them)."""
     out = tmp_path_factory.mktemp("local")
     script = (
-        "import json, sys; from tests.test_trials import tiny_trials; from catdog_cnn.trials import run_trials; "
+        "import json, sys; from tests.test_trials import tiny_trials; from catdog_cnn.nets.trials import run_trials; "
         f"json.dump(run_trials(tiny_trials(), {str(out)!r}, threads=1, quiet=True), sys.stdout)"
     )
     env = os.environ | {"CATDOG_DATA_DIR": str(real_data_dir)}
@@ -63,7 +63,7 @@ def local_ray(monkeypatch):
 
 def test_a_second_run_keeps_finished_trials_and_trains_nothing(in_process, monkeypatch, capsys):
     out, rows = in_process
-    monkeypatch.setattr("catdog_cnn.runs.run", lambda *a, **k: pytest.fail("a finished trial was trained again"))
+    monkeypatch.setattr("catdog_cnn.nets.runs.run", lambda *a, **k: pytest.fail("a finished trial was trained again"))
     again = run_trials(tiny_trials(), out, results=out / "trials.json")
     assert again == rows and "2 of 2 trials already finished" in capsys.readouterr().out
     assert json.loads((out / "trials.json").read_text())["trials"] == rows  # the results file is rewritten

@@ -1,9 +1,9 @@
 import keras
 import pytest
 
-from catdog_cnn.data import Clip, Split
-from catdog_cnn.train import recipe, training_callbacks
-from catdog_cnn.tuning import layers_for_stride, table, tune
+from catdog_cnn.nets.train import recipe, training_callbacks
+from catdog_cnn.nets.tuning import layers_for_stride, table, tune
+from catdog_cnn.sound.data import Clip, Split
 
 
 def test_layers_for_stride_keeps_about_16_steps():
@@ -76,7 +76,7 @@ def test_table_shows_every_row_with_the_original_for_unvaried_knobs():
 
 
 def test_the_grid_as_trials_names_each_combination_and_follows_the_stride():
-    from catdog_cnn.tuning import grid_trials, layers_for_stride
+    from catdog_cnn.nets.tuning import grid_trials, layers_for_stride
 
     trials = grid_trials({"kernel_size": [3, 5], "strides": [2, 3]}, [0, 1], epochs=2)
     assert len(trials) == 8 and len({t.folder_name for t in trials}) == 8

@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS  # the file beside this one
 
-from catdog_cnn import peel
 from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
-from catdog_cnn.data import load_wav
-from catdog_cnn.output_folder import MARKER
-from catdog_cnn.runs import load_run
-from catdog_cnn.web import STATIC_FILES
+from catdog_cnn.look import peel
+from catdog_cnn.nets.runs import load_run
+from catdog_cnn.serve.output_folder import MARKER
+from catdog_cnn.serve.web import STATIC_FILES
+from catdog_cnn.sound.data import load_wav
 
 MAX_FOLDER_MB = 5
 TRAINING_WINDOWS = 96  # packed for the training panel: 96 training and 24 validation windows
@@ -116,7 +116,7 @@ def page(browser, served):
 
 @pytest.mark.parametrize("name", ["original", "m5"])
 def test_the_page_computes_every_layer_as_keras_does(page, name, real_split):
-    from catdog_cnn.generator import evaluation_windows
+    from catdog_cnn.sound.generator import evaluation_windows
 
     windows = evaluation_windows(real_split.test, normalization="window")
     x = windows.x[np.linspace(0, len(windows.x) - 1, 2).astype(int)]
@@ -134,7 +134,7 @@ def test_the_page_computes_every_layer_as_keras_does(page, name, real_split):
 
 
 def test_an_opened_file_gets_the_answer_of_predict(page, real_data_dir):
-    from catdog_cnn.predict import load_predictor, predict_recording
+    from catdog_cnn.serve.predict import load_predictor, predict_recording
 
     for file in ("cat_1.wav", "dog_barking_0.wav"):
         path = real_data_dir / "cats_dogs" / file

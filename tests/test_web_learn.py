@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS  # the file beside this one
 
-from catdog_cnn import backprop as bp
+from catdog_cnn.nets import backprop as bp
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 LEARN_JS = Path(str(files("catdog_cnn") / "web_static" / "learn.js"))
@@ -72,15 +72,15 @@ def js_gradients(page, layers, x, y) -> tuple[float, dict]:
 
 
 def m5_start():
-    from catdog_cnn.keras_twin import keras_copy
-    from catdog_cnn.numpy_net import network_layers
+    from catdog_cnn.nets.keras_twin import keras_copy
+    from catdog_cnn.serve.numpy_net import network_layers
 
     return network_layers(keras_copy(None, "m5", dtype="float64"))  # Keras' own random start
 
 
 @pytest.mark.parametrize("preset", ["original", "m5"])
 def test_every_gradient_matches_numpy_and_tensorflow_on_real_windows(learn_page, real_batch, preset):
-    from catdog_cnn.keras_twin import gradient_differences, keras_copy
+    from catdog_cnn.nets.keras_twin import gradient_differences, keras_copy
 
     x, y = real_batch
     layers = bp.initial_layers(seed=0) if preset == "original" else m5_start()

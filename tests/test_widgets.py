@@ -3,9 +3,9 @@ import datetime
 import numpy as np
 import pytest
 
-from catdog_cnn.generator import evaluation_windows
-from catdog_cnn.model import build_model
-from catdog_cnn.widgets import LayerExplorer, wav_bytes
+from catdog_cnn.look.widgets import LayerExplorer, wav_bytes
+from catdog_cnn.nets.model import build_model
+from catdog_cnn.sound.generator import evaluation_windows
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def explorer(request):
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    from catdog_cnn.data import Clip
+    from catdog_cnn.sound.data import Clip
 
     clips = [
         Clip("cat_a.wav", 0, rng.standard_normal(32000).astype("float32")),
@@ -47,7 +47,7 @@ def test_moving_the_sliders_changes_the_picture(explorer):
 
 
 def test_the_decision_bars_end_with_the_bias_and_the_logit(explorer):
-    from catdog_cnn.peel import decision
+    from catdog_cnn.look.peel import decision
 
     figure = explorer.figure
     terms = decision(explorer.model, explorer.windows.x[explorer.sample.value : explorer.sample.value + 1])
@@ -59,13 +59,13 @@ def test_the_decision_bars_end_with_the_bias_and_the_logit(explorer):
 
 
 def test_per_step_says_a_time_in_words():
-    from catdog_cnn.explorer_figure import per_step
+    from catdog_cnn.look.explorer_figure import per_step
 
     assert (per_step(3), per_step(16), per_step(40), per_step(1000)) == ("1/3 s", "1/16 s", "25 ms", "1 ms")
 
 
 def test_the_kernel_slider_draws_each_step_it_is_moved_to():
-    from catdog_cnn.widgets import kernel_slider
+    from catdog_cnn.look.widgets import kernel_slider
 
     box = kernel_slider(np.sin(np.arange(200) / 5), np.ones(8) / 8, stride=4)
     (play, step), image = box.children[0].children, box.children[1]
@@ -77,7 +77,7 @@ def test_the_kernel_slider_draws_each_step_it_is_moved_to():
 
 def test_activations_are_computed_once_per_sample(explorer, monkeypatch):
     calls = []
-    import catdog_cnn.widgets as widgets
+    import catdog_cnn.look.widgets as widgets
 
     real = widgets.activations
     monkeypatch.setattr(widgets, "activations", lambda *a, **k: calls.append(1) or real(*a, **k))
@@ -97,8 +97,8 @@ def test_wav_bytes_is_a_playable_wav():
 @pytest.fixture
 def committed_explorer():
     from catdog_cnn.config import MODELS_DIR
-    from catdog_cnn.data import Clip
-    from catdog_cnn.runs import load_run
+    from catdog_cnn.nets.runs import load_run
+    from catdog_cnn.sound.data import Clip
 
     t = np.arange(32_000) / 16_000
     clips = [Clip("tone.wav", 1, (0.5 * np.sin(2 * np.pi * 600 * t) * (t > 0.3) * (t < 0.6)).astype("float32"))]
@@ -118,7 +118,7 @@ def test_switching_the_model_rebuilds_the_views_for_its_shape(committed_explorer
 
 
 def test_the_most_decisive_50_ms_is_the_slice_occlusion_finds(committed_explorer):
-    from catdog_cnn import attribution
+    from catdog_cnn.look import attribution
 
     e = committed_explorer
     expected = attribution.most_decisive_slice(e.model, e.windows.x[0])
@@ -147,7 +147,7 @@ def test_a_recording_of_ones_own_by_path_or_upload(committed_explorer, tmp_path,
 
 
 def test_the_hear_button_plays_what_the_unit_wants_to_hear(committed_explorer, monkeypatch):
-    import catdog_cnn.widgets as widgets
+    import catdog_cnn.look.widgets as widgets
 
     monkeypatch.setattr(widgets, "HEAR_STEPS", 4)
     e = committed_explorer
@@ -159,7 +159,7 @@ def test_the_hear_button_plays_what_the_unit_wants_to_hear(committed_explorer, m
 def test_a_long_recording_is_explored_from_its_first_minutes(committed_explorer, tmp_path, rng, monkeypatch):
     import soundfile as sf
 
-    from catdog_cnn import widgets
+    from catdog_cnn.look import widgets
 
     monkeypatch.setattr(widgets, "EXPLORER_MAX_SECONDS", 2.0)
     sf.write(tmp_path / "long.wav", (0.2 * rng.standard_normal(5 * 16_000)).astype("float32"), 16_000)
