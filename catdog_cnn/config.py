@@ -32,6 +32,15 @@ __all__ = [
     "SMOOTHGRAD_NOISE",
     "EXPLAIN_AUDIO_SECONDS",
     "EXPLAIN_SOUNDS",
+    "ASCENT_STEPS",
+    "RECIPE_NAMES",
+    "ENGINES",
+    "ASCENT_RATE",
+    "ASCENT_BAND_HZ",
+    "ASCENT_SHIFT",
+    "ASCENT_L2",
+    "ASCENT_START_LEVEL",
+    "RELU_LEAK",
     "TIE_DECIMALS",
     "SILENCE_DBFS",
     "SOUND_FRAME_SECONDS",
@@ -86,6 +95,13 @@ SMOOTHGRAD_SAMPLES = 16  # SmoothGrad: noisy copies of a window whose gradients 
 SMOOTHGRAD_NOISE = 0.1  # SmoothGrad: noise standard deviation as a share of the window's peak
 EXPLAIN_AUDIO_SECONDS = 30.0  # explain: the report's player holds at most this much, around the decisive second
 EXPLAIN_SOUNDS = 2  # explain: how many deciding components' wanted sounds the report plays
+ASCENT_STEPS = 256  # gradient steps of wants_to_hear, and of every component's sound in a run folder
+ASCENT_RATE = 0.01  # step size, on a waveform of peak 1
+ASCENT_BAND_HZ = (50.0, 7500.0)  # the sound is kept inside this band after every step
+ASCENT_SHIFT = 800  # samples (50 ms): the sound is rotated by up to this much before each step
+ASCENT_L2 = 1e-3  # weight of the L2 penalty on the waveform
+ASCENT_START_LEVEL = 0.01  # RMS of the seeded noise the ascent starts from
+RELU_LEAK = 0.05  # share of a ReLU unit's input added to what the ascent raises, so a silent unit can recover
 TIE_DECIMALS = 4  # choices by a float score round it to this many decimals first, then break ties by index
 
 DATA_ENV = "CATDOG_DATA_DIR"  # environment variable naming the dataset folder
@@ -98,6 +114,8 @@ WEIGHTS_DIR = CACHE_DIR / "weights"  # where fetch-weights puts pretrained netwo
 DEFAULT_DATA_DIR = CACHE_DIR / "audio-cats-and-dogs"  # where fetch-data puts the dataset unless told otherwise
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # the committed run folders, installed with the package
 DEFAULT_MODEL = MODELS_DIR / "m5"  # run folder used by `catdog-cnn predict`
+RECIPE_NAMES = ("original", "m5")  # the named training recipes (catdog_cnn.nets.recipes.RECIPES holds them)
+ENGINES = ("local", "ray")  # where the trials of `catdog-cnn tune` run
 IMG_DIR = PROJECT_ROOT / "img"  # where the notebooks of a clone save their figures
 IMG_ENV = "CATDOG_IMG_DIR"  # overrides IMG_DIR, e.g. so that test runs leave img/ alone
 

@@ -31,7 +31,7 @@ def recording(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def explained(recording):
-    return explain_recording(recording, M5, sounds=1, steps=8)
+    return explain_recording(recording, M5, sounds=1)
 
 
 def test_the_report_agrees_with_predict_and_with_the_decision(explained):
@@ -47,6 +47,39 @@ def test_the_report_agrees_with_predict_and_with_the_decision(explained):
     assert list(e.sounds) == e.deciders and len(e.deciders) == 1
     assert e.decisive_slice == attribution.most_decisive_slice(*_model_and_window(e))
     assert set(e.layers) == {f"relu_{i}" for i in range(1, 6)}
+
+
+@pytest.mark.realdata
+def test_the_numpy_report_gives_the_numbers_keras_gave_on_real_files(real_split, real_data_dir):
+    """The report is computed without TensorFlow now; on real test files it gives what the Keras computation gave:
+    p(dog) per second, the evidence per 50 ms, the decision terms and the most decisive slice."""
+    from catdog_cnn.look import peel
+    from catdog_cnn.nets.runs import load_run, predictor
+    from catdog_cnn.serve.spec import read_sounds
+
+    model, _ = load_run(M5)
+    for clip in (real_split.test[0], real_split.test[-1]):  # a cat, then a dog
+        path = real_data_dir / "cats_dogs" / clip.name
+        e = explain_recording(path, M5, sounds=2)
+        audible = [i for i, v in enumerate(e.result["segments"]) if v is not None]
+        windows = np.stack([_scaled_window(path, i) for i in audible])
+        keras_p = predictor(model)(windows[..., None])
+        np.testing.assert_allclose([e.result["segments"][i] for i in audible], keras_p, atol=6e-5)  # 4 decimals
+        keras_evidence = attribution.dog_evidence(model, windows)
+        np.testing.assert_allclose(e.evidence[audible], keras_evidence, atol=1e-5)
+        terms = peel.decision(model, e.window[None, :, None])
+        np.testing.assert_allclose(e.terms.contributions, terms.contributions, atol=1e-5)
+        assert e.decisive_slice == attribution.most_decisive_slice(model, e.window)
+        wanted = read_sounds(M5)
+        assert len(e.sounds) == 2 and all(np.array_equal(e.sounds[i], wanted[i]) for i in e.deciders)
+
+
+def _scaled_window(path, i):
+    from catdog_cnn.sound.audio import load_audio
+    from catdog_cnn.sound.windows import peak_normalize
+
+    audio = np.clip(load_audio(path), -1, 1)
+    return peak_normalize(audio[i * 16_000 : (i + 1) * 16_000][None])[0]
 
 
 def _model_and_window(e):
@@ -93,7 +126,7 @@ def test_the_report_opens_in_chromium_with_its_images_and_players(recording, tmp
 
     if not Path(CHROMIUM).exists():
         pytest.skip("browser test: install Debian's chromium package")
-    path = write_report(recording, tmp_path / "report.html", M5, sounds=1, steps=8)
+    path = write_report(recording, tmp_path / "report.html", M5, sounds=1)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

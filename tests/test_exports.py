@@ -19,6 +19,7 @@ from catdog_cnn.cli import main
 from catdog_cnn.config import MODELS_DIR
 from catdog_cnn.serve.manifest import record
 from catdog_cnn.serve.output_folder import MARKER
+from catdog_cnn.serve.spec import read_spec, write_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = Path(catdog_cnn.serve.web.__file__).parent / "web_static"
@@ -134,6 +135,11 @@ def copy_run(source: Path, to: Path, **windows) -> Path:
     config.update(windows)
     (to / "config.json").write_text(json.dumps(config))
     record(to, ["config.json"])
+    spec = read_spec(to)  # trained with these rules, its inference spec would carry them
+    spec.normalization = windows.get("eval_normalization", spec.normalization)
+    spec.min_peak = windows.get("eval_min_peak", spec.min_peak)
+    names = write_spec(to, spec)
+    record(to, names, made_from=dict.fromkeys(names, "model.keras"))
     return to
 
 
@@ -180,7 +186,7 @@ def test_the_book_refuses_the_projects_folders(tmp_path):
         ROOT,
         ROOT / "notebooks",
         ROOT / "notebooks" / "new",
-        ROOT / "catdog_cnn" / "web_static",
+        ROOT / "catdog_cnn" / "serve" / "web_static",
         ROOT.parent,
     ):
         before = sorted(p.name for p in target.iterdir()) if target.exists() else None

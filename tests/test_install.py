@@ -1,5 +1,6 @@
 """The package stands alone: a wheel built from the tree, installed elsewhere (not editable), predicts a file."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -73,3 +74,36 @@ def test_an_installed_copy_predicts_away_from_the_repository(wheel, tmp_path):
     web = subprocess.run([sys.executable, "-m", "catdog_cnn.cli", "export-web", "--out", "web"], cwd=tmp_path, env=env,
                          capture_output=True, text=True)  # fmt: skip
     assert web.returncode == 0 and (tmp_path / "web" / "explorer.js").is_file(), web.stderr
+
+
+@pytest.mark.realdata
+def test_the_base_install_answers_without_tensorflow(wheel, tmp_path, real_data_dir):
+    """`pip install catdog-cnn` (from the lock, into a fresh venv) predicts, explains and exports the explorer with
+    TensorFlow absent, and a command that needs it says in one line which extra to install."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python, cli = venv / "bin" / "python", str(venv / "bin" / "catdog-cnn")
+    installed = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c",
+                                str(ROOT / "constraints.txt"), str(wheel)], capture_output=True, text=True)  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    for module in ("tensorflow", "keras", "sklearn"):
+        assert subprocess.run([str(python), "-c", f"import {module}"], capture_output=True).returncode != 0, module
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    size_mb = sum(f.stat().st_size for f in site.rglob("*") if f.is_file()) / 1e6
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    (ROOT / "test-artifacts" / "base_install.txt").write_text(f"base install: {size_mb:.0f} MB in {site}\n")
+    assert size_mb <= 400, f"the base install takes {size_mb:.0f} MB"
+
+    wav = real_data_dir / "cats_dogs" / "dog_barking_0.wav"
+    run = {"cwd": tmp_path, "capture_output": True, "text": True}
+    predicted = subprocess.run([cli, "predict", str(wav), "--json"], **run)
+    assert predicted.returncode == 0, predicted.stderr
+    p_dog = json.loads(predicted.stdout)[0]["p_dog"]
+    explained = subprocess.run([cli, "explain", str(wav), "--out", "report.html"], **run)
+    assert explained.returncode == 0, explained.stderr
+    assert f"<td>{p_dog:.3f}</td>" in (tmp_path / "report.html").read_text()  # LiteRT and NumPy agree
+    exported = subprocess.run([cli, "export-web", "--out", "web"], **run)
+    assert exported.returncode == 0 and (tmp_path / "web" / "models.js").is_file(), exported.stderr
+    refused = subprocess.run([cli, "train", "--epochs", "1"], **run)
+    assert refused.returncode == 1 and refused.stderr.strip().count("\n") == 0, refused.stderr
+    assert "pip install 'catdog-cnn[train]'" in refused.stderr and "tensorflow" in refused.stderr

@@ -105,15 +105,22 @@ def test_short_real_run_writes_a_complete_run_folder(tmp_path, real_data_dir):
 
     shutil.copytree(MODELS_DIR / "m5", tmp_path / "run")  # retrained in place: nothing of m5 may answer after
     metrics = run(recipe("original", options={}, **TINY), tmp_path / "run", data_dir=real_data_dir, verbose=0)
-    for name in ("model.keras", "config.json", "history.json", "metrics.json", "manifest.json"):
+    for name in ("model.keras", "config.json", "history.json", "metrics.json", "manifest.json", "inference.json"):
         assert (tmp_path / "run" / name).is_file()
-    assert not (tmp_path / "run" / "model.tflite").exists()  # m5's twin went with m5
+    assert not (tmp_path / "run" / "model.tflite").exists()  # m5's twin went with m5, and its sounds
+    assert not (tmp_path / "run" / "sounds.npz").exists()
+    from catdog_cnn.serve.numpy_net import NumpyNet
+    from catdog_cnn.serve.spec import load_spec
+
+    spec = load_spec(tmp_path / "run")  # the spec of the network just trained, recorded in the manifest
+    assert spec.parameters == 4151 and spec.normalization == "window"
     assert manifest.verified(tmp_path / "run", "model.keras")
     export(tmp_path / "run")
     windows = np.random.default_rng(0).uniform(-1, 1, (4, 16000, 1)).astype(np.float32)
     from catdog_cnn.serve.predict import load_predictor
 
     litert = load_predictor(tmp_path / "run")(windows)
+    np.testing.assert_allclose(NumpyNet(spec.layers)(windows), litert, atol=1e-4)
     np.testing.assert_allclose(litert, load_run(tmp_path / "run")[0].predict(windows, verbose=0).ravel(), atol=1e-4)
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert saved["test"]["n_clips"] == 97 and saved["parameters"] == 4151

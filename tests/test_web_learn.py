@@ -15,7 +15,7 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS  # the file beside this one
 from catdog_cnn.nets import backprop as bp
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
-LEARN_JS = Path(str(files("catdog_cnn") / "web_static" / "learn.js"))
+LEARN_JS = Path(str(files("catdog_cnn.serve") / "web_static" / "learn.js"))
 SAME_ARITHMETIC = 1e-9  # JavaScript and NumPy both compute in float64: only the order of additions differs
 AGAINST_TENSORFLOW = 1e-4  # relative to the largest gradient of each array, TensorFlow in float64
 

@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 
 from .._keras import keras, tf
-from ..config import ATTRIBUTION_SLICE_SECONDS, SAMPLE_RATE, SEED, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES
+from ..config import SEED, SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES
+from ..serve.decide import SLICE, per_slice, spread_over_slices
 from .peel import class_activation, sigmoid_unit
 
 __all__ = [
@@ -47,7 +48,6 @@ __all__ = [
     "most_decisive_slice",
 ]
 
-SLICE = int(ATTRIBUTION_SLICE_SECONDS * SAMPLE_RATE)  # samples in one slice
 _BATCH = 256  # windows per forward pass
 _CHUNK = 16  # windows whose silenced copies (slices + 1 each) are made at a time, so memory stays small
 
@@ -74,13 +74,6 @@ def logits(model: keras.Model, x: np.ndarray, *, batch_size: int = _BATCH) -> np
     return np.concatenate([f(tf.constant(batch)).numpy()[:n] for n, batch in _batches(x, batch_size)])
 
 
-def per_slice(values: np.ndarray, slice_size: int = SLICE) -> np.ndarray:
-    """``values`` (n, length) summed over consecutive slices of ``slice_size``: shape (n, length // slice_size)."""
-    n, length = values.shape
-    k = length // slice_size
-    return values[:, : k * slice_size].reshape(n, k, slice_size).sum(axis=2)
-
-
 def _toward_prediction(model: keras.Model, x: np.ndarray) -> np.ndarray:
     """+1 for windows the model calls dog, -1 for cat: relevance is evidence for the predicted class."""
     return np.where(logits(model, x) >= 0, 1.0, -1.0)[:, None]
@@ -102,8 +95,7 @@ def dog_evidence(
     """
     x = np.asarray(x, np.float32).reshape(len(x), -1, 1)
     cam = np.concatenate([class_activation(model, b, peeled=peeled)[:n] for n, b in _batches(x, batch_size)])
-    at = (np.arange(x.shape[1]) * cam.shape[1]) // x.shape[1]  # the step each sample falls in
-    return per_slice(cam[:, at] / x.shape[1], slice_size)
+    return spread_over_slices(cam, x.shape[1], slice_size)
 
 
 def class_activation_relevance(model: keras.Model, x: np.ndarray, slice_size: int = SLICE) -> np.ndarray:

@@ -19,7 +19,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._keras import keras, tf
-from ..config import SAMPLE_RATE, SEED, SEGMENT
+from ..config import (
+    ASCENT_BAND_HZ,
+    ASCENT_L2,
+    ASCENT_RATE,
+    ASCENT_SHIFT,
+    ASCENT_START_LEVEL,
+    ASCENT_STEPS,
+    RELU_LEAK,
+    SAMPLE_RATE,
+    SEED,
+    SEGMENT,
+)
+from ..nets.sounds import band_limit as _band_limit
 from ..sound.windows import peak_normalize
 from .peel import activation_model, activations, peelable_layers, sigmoid_unit
 
@@ -35,14 +47,7 @@ __all__ = [
 ]
 
 PROBE_AMPLITUDE = 0.5  # tones are played at this peak (then scaled per window as the model expects)
-ASCENT_STEPS = 256  # gradient steps of wants_to_hear
-ASCENT_RATE = 0.01  # step size, on a waveform of peak 1
-ASCENT_BAND_HZ = (50.0, 7500.0)  # the sound is kept inside this band after every step
-ASCENT_SHIFT = 800  # samples (50 ms): the sound is rotated by up to this much before each step
-ASCENT_L2 = 1e-3  # weight of the L2 penalty on the waveform
-START_LEVEL = 0.01  # RMS of the seeded noise the ascent starts from
 TRAIT_FRAME = 320  # samples (20 ms) per frame when sound_traits measures how bursty a sound is
-RELU_LEAK = 0.05  # share of a ReLU unit's input added to what the ascent raises, so a silent unit can recover
 
 
 def tone(freq: float, *, seconds: float = SEGMENT / SAMPLE_RATE, amplitude: float = PROBE_AMPLITUDE) -> np.ndarray:
@@ -127,12 +132,6 @@ def unit_activation(model: keras.Model, x: np.ndarray, *, layer: str, unit: int 
     return np.asarray(f([np.asarray(x, np.float32)[..., None]], training=False))
 
 
-def _band_limit(x: tf.Tensor, band_hz: tuple[float, float]) -> tf.Tensor:
-    freqs = np.fft.rfftfreq(SEGMENT, 1 / SAMPLE_RATE)
-    mask = tf.constant(((freqs >= band_hz[0]) & (freqs <= band_hz[1])).astype(np.complex64))
-    return tf.signal.irfft(tf.signal.rfft(x) * mask, fft_length=[SEGMENT])
-
-
 def wants_to_hear(
     model: keras.Model,
     *,
@@ -161,7 +160,7 @@ def wants_to_hear(
     """
     f = _ascent_objective(model, layer, unit)
     rng = np.random.default_rng(seed)
-    x = tf.Variable((START_LEVEL * rng.standard_normal((1, SEGMENT))).astype(np.float32))
+    x = tf.Variable((ASCENT_START_LEVEL * rng.standard_normal((1, SEGMENT))).astype(np.float32))
     shifts = rng.integers(-shift, shift + 1, size=steps) if shift else np.zeros(steps, dtype=int)
     for k in range(steps):
         with tf.GradientTape() as tape:

@@ -17,6 +17,7 @@ from scipy.signal import freqz
 
 from .._keras import keras
 from ..config import SAMPLE_RATE, TIE_DECIMALS
+from ..serve.decide import Decision, layer_title
 
 __all__ = [
     "peelable_layers",
@@ -50,15 +51,6 @@ def peelable_layers(model: keras.Model) -> list[str]:
     return [
         layer.name for layer in model.layers if not isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout))
     ]
-
-
-LAYER_KINDS = {"conv": "convolution", "bn": "batch norm", "relu": "ReLU", "pool": "max pool", "log": "log"}
-
-
-def layer_title(name: str) -> str:
-    """What a peelable layer is, for people: ``"relu_10"`` is ``"block 10 · ReLU"``; other names stay as they are."""
-    kind, _, block = name.rpartition("_")
-    return f"block {block} · {LAYER_KINDS[kind]}" if block.isdigit() and kind in LAYER_KINDS else name
 
 
 def activation_model(model: keras.Model) -> keras.Model:
@@ -201,23 +193,6 @@ def activations(model: keras.Model, x: np.ndarray, *, peeled: keras.Model | None
     peeled = peeled or activation_model(model)
     out = peeled([np.asarray(x, dtype=np.float32)], training=False)
     return {name: np.asarray(value) for name, value in out.items()}
-
-
-@dataclass
-class Decision:
-    """The sigmoid unit's sum, term by term, for n windows.
-
-    ``pooled`` (n, k) are the pooled components g, ``weights`` (k,) and ``bias``
-    the unit's parameters, ``contributions`` (n, k) = g * w, ``logit`` (n,) =
-    contributions summed + bias, and ``p_dog`` (n,) = sigmoid(logit).
-    """
-
-    pooled: np.ndarray
-    weights: np.ndarray
-    bias: float
-    contributions: np.ndarray
-    logit: np.ndarray
-    p_dog: np.ndarray
 
 
 def sigmoid_unit(model: keras.Model) -> tuple[np.ndarray, float]:

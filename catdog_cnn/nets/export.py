@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .._quiet import c_stderr_silenced, import_tensorflow_quietly
 from ..serve.litert import LITERT_BATCH, LiteRTPredictor
 from ..serve.manifest import CONFIG_FILE, KERAS_FILE, LITERT_FILE, record, write_atomic, writing
+from ..serve.spec import run_folder, write_spec
 
 if TYPE_CHECKING:
     import keras
@@ -33,20 +34,21 @@ def convert(model: keras.Model) -> bytes:
 
 
 def export(run_dir: str | os.PathLike) -> Path:
-    """Write ``model.tflite``, the LiteRT twin of a run folder's ``model.keras``, and return its path.
+    """Write ``model.tflite``, the LiteRT twin of a run folder's ``model.keras``, and its inference spec (see
+    :mod:`catdog_cnn.serve.spec`); return the twin's path.
 
-    ``catdog-cnn predict`` runs it without TensorFlow. The folder's manifest records the twin and the
-    ``model.keras`` it was made from (and, in a folder that had no manifest, ``model.keras`` and ``config.json``).
+    ``catdog-cnn predict`` runs them without TensorFlow. The folder's manifest records them and the
+    ``model.keras`` they were made from (and, in a folder that had no manifest, ``model.keras`` and ``config.json``).
     """
-    from ..nets.recipes import run_folder
-    from ..nets.runs import load_run
+    from .runs import inference_spec, load_run
 
     folder = run_folder(run_dir)
     with writing(folder):
-        model, _ = load_run(run_dir)
+        model, config = load_run(run_dir)
         path = write_atomic(folder / LITERT_FILE, convert(model))
+        made = [LITERT_FILE, *write_spec(folder, inference_spec(model, config))]
         names = [n for n in (KERAS_FILE, CONFIG_FILE) if (folder / n).is_file()]
-        record(folder, [*names, LITERT_FILE], made_from={LITERT_FILE: KERAS_FILE})
+        record(folder, [*names, *made], made_from=dict.fromkeys(made, KERAS_FILE))
     return path
 
 

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..config import (
@@ -19,6 +18,7 @@ from ..config import (
     VALIDATION_STEPS,
     CatDogError,
 )
+from ..serve.spec import run_folder
 from ..sound.augment import Augmentation, BandLimit, Hum, Tilt, transform_from_dict
 
 __all__ = [
@@ -196,21 +196,6 @@ VERSIONS: dict[str, TrainConfig] = {  # the earlier versions the accuracy table 
 
 
 QUICK_CHANGES: dict[str, Any] = {"epochs": 2, "steps_per_epoch": 5, "validation_steps": 5}
-
-
-def run_folder(path: str | os.PathLike) -> Path:
-    """The run folder that ``path`` names: the folder itself, or the one holding a model file given instead.
-
-    Raises
-    ------
-    CatDogError
-        If ``path`` does not exist.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise CatDogError(f"{path}: no such run folder or model file; name a folder that `catdog-cnn train` "
-                          "wrote, or none for the default model.")  # fmt: skip
-    return path if path.is_dir() else path.parent
 
 
 def run_name(name: str, seed: int) -> str:

@@ -15,13 +15,23 @@ from .._keras import keras, tf
 from .._quiet import c_stderr_silenced
 from ..config import EVAL_BATCH_SIZE, CatDogError
 from ..serve.manifest import CONFIG_FILE, KERAS_FILE, LITERT_FILE, MANIFEST, record, verified, write_atomic, writing
+from ..serve.numpy_net import network_layers
+from ..serve.spec import ARRAYS_FILE, SOUNDS_FILE, SPEC_FILE, InferenceSpec, write_spec
 from ..sound.data import Split, load_split
 from .evaluate import evaluate
 from .model import model_config
 from .recipes import TrainConfig, config_to_dict, load_config, run_folder
 from .train import train
 
-__all__ = ["eval_options", "run", "rescore", "load_run", "predictor", "ensemble_predictor"]
+__all__ = [
+    "eval_options",
+    "run",
+    "rescore",
+    "load_run",
+    "predictor",
+    "ensemble_predictor",
+    "inference_spec",
+]
 
 
 def eval_options(config: TrainConfig) -> dict[str, Any]:
@@ -116,7 +126,8 @@ def _write_run(out: Path, model: keras.Model, config: TrainConfig, history: dict
     staged = out / f".{KERAS_FILE}.{os.getpid()}.part.keras"  # Keras wants the suffix
     try:
         model.save(staged)
-        (out / LITERT_FILE).unlink(missing_ok=True)  # the twin of the previous model: stale from here on
+        for stale in (LITERT_FILE, SPEC_FILE, ARRAYS_FILE, SOUNDS_FILE):  # made from the previous model
+            (out / stale).unlink(missing_ok=True)
         full = {**config_to_dict(config), "architecture": model_config(config.model.preset, **config.model.options)}
         write_atomic(out / CONFIG_FILE, json.dumps(full, indent=2))  # before the model it describes
         write_atomic(out / "history.json", json.dumps(history, indent=2))
@@ -126,6 +137,16 @@ def _write_run(out: Path, model: keras.Model, config: TrainConfig, history: dict
         staged.unlink(missing_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)  # the old run's records, which no longer hold
     record(out, [KERAS_FILE, CONFIG_FILE])
+    record(
+        out, write_spec(out, inference_spec(model, config)), made_from={SPEC_FILE: KERAS_FILE, ARRAYS_FILE: KERAS_FILE}
+    )
+
+
+def inference_spec(model: keras.Model, config: TrainConfig) -> InferenceSpec:
+    """What answering needs of a trained network (see :mod:`catdog_cnn.serve.spec`): its NumPy layers and how
+    its recipe cuts and scales windows."""
+    w = config.windows
+    return InferenceSpec(network_layers(model), normalization=w.eval_normalization, min_peak=w.eval_min_peak)
 
 
 def predictor(model: keras.Model, batch_size: int = EVAL_BATCH_SIZE):

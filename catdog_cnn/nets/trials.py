@@ -29,12 +29,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from ..config import CatDogError
+from ..config import ENGINES, CatDogError
 from .recipes import TrainConfig, run_name
 
 __all__ = ["ENGINES", "TRIAL_RETRIES", "Trial", "trial_row", "run_trial", "run_trials", "table"]
 
-ENGINES = ("local", "ray")
 TRIAL_RETRIES = 3  # times Ray runs a trial again when the worker running it dies
 
 

@@ -32,26 +32,24 @@ from ..config import (  # noqa: E402
     SAMPLE_RATE,
     SEGMENT,
 )
-from ..look import attribution, plots  # noqa: E402
-from ..look.hear import ASCENT_STEPS, wants_to_hear  # noqa: E402
-from ..look.peel import (  # noqa: E402
+from ..sound.audio import AudioReader, Source, wav_bytes  # noqa: E402
+from . import figures  # noqa: E402
+from .decide import (  # noqa: E402
+    SLICE,
     Decision,
-    activations,
     class_activation,
     decision,
-    feature_layer,
-    feature_model,
     layer_title,
+    most_decisive_slice,
+    spread_over_slices,
 )
-from ..nets.runs import load_run, predictor  # noqa: E402
-from ..sound.audio import AudioReader, Source, wav_bytes  # noqa: E402
 from .manifest import write_atomic  # noqa: E402
-from .predict import predict_recording, run_options, spooled  # noqa: E402
+from .numpy_net import NUMPY_BATCH, Layer, forward_batch  # noqa: E402
+from .predict import predict_recording, spooled  # noqa: E402
 from .report_path import GENERATOR, check_output  # noqa: E402
+from .spec import PREPARE, load_spec, read_sounds, run_folder  # noqa: E402
 
 __all__ = ["Explanation", "explain_recording", "report_html", "write_report", "check_output"]
-
-EXPLAIN_BATCH = 32  # windows per Keras call while explaining: keeps the activations of a batch small
 
 
 @dataclass
@@ -90,25 +88,35 @@ ENVELOPE_SECONDS = 0.01  # the report's waveform is drawn from the peak of every
 
 
 class _Evidence:
-    """Gathers, while a recording streams, every audible window's evidence and the windows that speak most for
-    dog and for cat, so that no more than a batch of windows is ever held."""
+    """The NumPy network as ``predict`` calls it, keeping, while a recording streams, every audible window's
+    evidence and the windows that speak most for dog and for cat, so that no more than a batch is ever held."""
 
-    def __init__(self, model: Any) -> None:
-        self.model, self.features = model, feature_model(model)  # built once: a model per call would pile up
+    def __init__(self, layers: list[Layer]) -> None:
+        self.layers = layers
         self.rows: dict[int, np.ndarray] = {}
         self.best: dict[float, tuple[float, int, np.ndarray]] = {}  # toward -> (score, index, window)
+        self.cam = np.zeros((0, 0))
+
+    def predict(self, windows: np.ndarray) -> np.ndarray:
+        """p(dog) of ``windows``; their class-activation maps are kept for :meth:`__call__`."""
+        cams, p = [], []
+        for i in range(0, len(windows), NUMPY_BATCH):
+            acts = forward_batch(self.layers, windows[i : i + NUMPY_BATCH])
+            cams.append(class_activation(self.layers, acts))
+            p.append(acts[self.layers[-1].name][:, 0])
+        self.cam = np.concatenate(cams) if cams else np.zeros((0, 0))
+        return np.concatenate(p) if p else np.zeros(0)
 
     def __call__(self, indices: np.ndarray, windows: np.ndarray) -> None:
-        evidence = attribution.dog_evidence(self.model, windows[:, :, None], peeled=self.features,
-                                            batch_size=EXPLAIN_BATCH)  # fmt: skip
+        evidence = spread_over_slices(self.cam, windows.shape[1])  # the windows ``predict`` was just given
         for i, row, window in zip(indices, evidence, windows, strict=True):
             self.rows[int(i)] = row
             for toward in (1.0, -1.0):  # ties go to the earlier window, as argmax would
                 if toward not in self.best or toward * row.sum() > self.best[toward][0]:
-                    self.best[toward] = (toward * float(row.sum()), int(i), window.copy())
+                    self.best[toward] = (toward * float(row.sum()), int(i), np.array(window).ravel())
 
     def table(self, n: int) -> np.ndarray:
-        out = np.full((n, SEGMENT // attribution.SLICE), np.nan)
+        out = np.full((n, SEGMENT // SLICE), np.nan)
         for i, row in self.rows.items():
             out[i] = row
         return out
@@ -146,30 +154,29 @@ def explain_recording(
     model_dir: str | os.PathLike = DEFAULT_MODEL,
     *,
     sounds: int = EXPLAIN_SOUNDS,
-    steps: int = ASCENT_STEPS,
     progress: Callable[[str], None] | None = None,
 ) -> Explanation:
-    """Predict ``source`` with the Keras model of ``model_dir`` and gather everything the report shows.
+    """Predict ``source`` with the NumPy network of ``model_dir``'s inference spec and gather everything the
+    report shows (no TensorFlow).
 
     The recording is read twice, as a stream each time (a pipe is first copied to a temporary file), so
     memory stays bounded whatever its length: once to score every window and its evidence, once for the
-    waveform's envelope and the excerpt the report plays. ``sounds`` deciding components get a sound of
-    their own, each found by ``steps`` steps of :func:`~catdog_cnn.look.hear.wants_to_hear`; 0 skips them (the
-    slowest part). ``progress`` is called with a line before each stage.
+    waveform's envelope and the excerpt the report plays. ``sounds`` deciding components get their sound
+    from the run folder's ``sounds.npz`` (none if it has no such file); 0 plays none. ``progress`` is called
+    with a line before each stage.
     """
     say = progress or (lambda line: None)
     if not (isinstance(source, (str, os.PathLike)) and Path(source).is_file()):
         with spooled(source) as copy:
-            e = explain_recording(copy, model_dir, sounds=sounds, steps=steps, progress=progress)
+            e = explain_recording(copy, model_dir, sounds=sounds, progress=progress)
         e.name = str(source)
         return e
     say("loading the model")
-    model, _ = load_run(model_dir)
-    options = run_options(model_dir)
+    spec = load_spec(model_dir)
     say("scoring every second of the recording")
-    evidence = _Evidence(model)
-    result = predict_recording(predictor(model, batch_size=EXPLAIN_BATCH), source, name=str(source), **options,
-                               observe=evidence)  # fmt: skip
+    evidence = _Evidence(spec.layers)
+    result = predict_recording(evidence.predict, source, name=str(source), normalization=spec.normalization,
+                               min_peak=spec.min_peak, observe=evidence)  # fmt: skip
     table = evidence.table(len(result["segments"]))
     if result["label"] is None:
         envelope, excerpt, start = _second_pass(source, 0)
@@ -178,17 +185,19 @@ def explain_recording(
     toward = 1.0 if result["label"] == "dog" else -1.0
     _, decisive, window = evidence.best[toward]
     say(f"peeling the most decisive second ({decisive} s to {decisive + 1} s)")
-    acts = activations(model, window[None, :, None])
-    terms = decision(model, window[None, :, None], acts=acts)
+    acts = forward_batch(spec.layers, window[None])
+    terms = decision(spec.layers, acts)
     deciders = [int(i) for i in np.argsort(-toward * terms.contributions[0], kind="stable")[:sounds]]
-    if steps > 0 and deciders:
-        say(f"finding what {len(deciders)} deciding component(s) want to hear ({steps} steps each)")
-    heard = {i: wants_to_hear(model, layer=feature_layer(model), unit=i, steps=steps) for i in deciders if steps > 0}
+    wanted = read_sounds(model_dir) if deciders else None
+    if deciders and wanted is None:
+        make = PREPARE.format(folder=run_folder(model_dir))
+        say(f"no sounds of the components in the folder (write them with `{make}`)")
+    heard = {i: wanted[i] for i in deciders} if wanted is not None else {}
     layers = {name: a[0] for name, a in acts.items() if name.startswith("relu_")}
-    decisive_slice = attribution.most_decisive_slice(model, window, batch_size=EXPLAIN_BATCH)
+    decisive_slice = most_decisive_slice(spec.layers, window)
     say("reading the recording again for its waveform and the excerpt to play")
     envelope, excerpt, start = _second_pass(source, decisive)
-    resolution = 1 / class_activation(model, window[None, :, None], peeled=evidence.features).shape[1]
+    resolution = 1 / class_activation(spec.layers, acts).shape[1]
     return Explanation(
         str(source), str(model_dir), result, envelope, excerpt, start, table, decisive, window, decisive_slice,
         layers, terms, deciders, heard, resolution,
@@ -213,9 +222,9 @@ def _player(label: str, samples: np.ndarray) -> str:
 
 def _components_figure(terms: Decision) -> Figure:
     fig, axes = plt.subplots(3, 1, figsize=(9, 6.4), layout="constrained", sharex=True)
-    plots.components(terms.pooled[0], ax=axes[0], title="pooled components g", ylabel="mean output")
-    plots.components(terms.weights, ax=axes[1], title="weights w of the sigmoid unit", ylabel="weight")
-    plots.components(terms.contributions[0], ax=axes[2], title="w × g: each component's push towards dog",
+    figures.components(terms.pooled[0], ax=axes[0], title="pooled components g", ylabel="mean output")
+    figures.components(terms.weights, ax=axes[1], title="weights w of the sigmoid unit", ylabel="weight")
+    figures.components(terms.contributions[0], ax=axes[2], title="w × g: each component's push towards dog",
                      ylabel="logit units")  # fmt: skip
     for ax in axes[:2]:
         ax.set_xlabel("")
@@ -291,7 +300,7 @@ def _how_to_read(text: str) -> str:
 
 
 def _overview_section(e: Explanation) -> list[str]:
-    overview = plots.recording_overview(e.envelope, e.result["segments"], e.evidence, highlight=e.decisive,
+    overview = figures.recording_overview(e.envelope, e.result["segments"], e.evidence, highlight=e.decisive,
                                         sample_rate=round(1 / ENVELOPE_SECONDS),
                                         resolution_seconds=e.resolution_seconds)  # fmt: skip
     end = e.excerpt_start + len(e.excerpt) / SAMPLE_RATE
@@ -304,8 +313,8 @@ def _overview_section(e: Explanation) -> list[str]:
 
 
 def _decisive_section(e: Explanation, terms: Decision, decisive: int, window: np.ndarray) -> list[str]:
-    slice_ms = int(attribution.SLICE / SAMPLE_RATE * 1000)
-    layers = plots.layer_stack(e.layers, titles={n: layer_title(n) for n in e.layers})
+    slice_ms = int(SLICE / SAMPLE_RATE * 1000)
+    layers = figures.layer_stack(e.layers, titles={n: layer_title(n) for n in e.layers})
     return [
         f"<h2>The most decisive second: {decisive} s to {decisive + 1} s</h2>",
         f"<p>Its logit is {terms.logit[0]:.2f} (p(dog) {terms.p_dog[0]:.3f}). Silencing its "

@@ -127,7 +127,11 @@ def verified(folder: str | os.PathLike, name: str, *, content: bytes | None = No
     """
     folder = Path(folder)
     path, manifest = folder / name, read_manifest(folder)
-    remake = f"`catdog-cnn export-litert --model {folder}`" if name == LITERT_FILE else "retraining into the folder"
+    remake = {
+        LITERT_FILE: f"`catdog-cnn export-litert --model {folder}`",
+        KERAS_FILE: "retraining into the folder",
+        CONFIG_FILE: "retraining into the folder",
+    }.get(name, f"`catdog-cnn prepare --model {folder}`")
     if manifest is None or name not in manifest["files"]:
         if name != LITERT_FILE:
             return path
@@ -137,11 +141,13 @@ def verified(folder: str | os.PathLike, name: str, *, content: bytes | None = No
     if digest != manifest["files"][name]:
         raise CatDogError(f"{path}: differs from the SHA-256 in {MANIFEST}: the file is corrupted or was replaced "
                           f"after it was written; restore it or remake it by {remake}.")  # fmt: skip
-    if name == LITERT_FILE:
+    made_from = manifest.get("made_from", {}).get(name)
+    if name == LITERT_FILE or (made_from is not None and (folder / KERAS_FILE).is_file()):
         keras_now = sha256(folder / KERAS_FILE) if (folder / KERAS_FILE).is_file() else None
-        if manifest.get("made_from", {}).get(name) != keras_now:
+        if made_from != keras_now:
+            other = ", or predict with --runtime keras" if name == LITERT_FILE else ""
             raise CatDogError(f"{path}: was made from another {KERAS_FILE} than the one beside it (stale); remake "
-                              f"it with {remake}, or predict with --runtime keras.")  # fmt: skip
+                              f"it with {remake}{other}.")  # fmt: skip
     return path
 
 

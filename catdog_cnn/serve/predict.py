@@ -40,10 +40,10 @@ from ..config import (
     SOUND_FRAME_SECONDS,
     CatDogError,
 )
-from ..nets.recipes import WindowSpec, load_config, run_folder
 from ..sound.audio import AudioReader, Source
 from ..sound.data import LABELS
 from ..sound.windows import peak_normalize
+from .spec import run_folder, window_options
 
 __all__ = ["Predictor", "level_dbfs", "sound_seconds", "audible", "spooled", "run_options", "load_predictor",
            "predict_recording"]  # fmt: skip
@@ -90,13 +90,12 @@ def audible(
 
 
 def run_options(run_dir: str | os.PathLike) -> dict[str, Any]:
-    """How a run folder's model scales and selects its windows (``normalization``, ``min_peak``), from config.json.
+    """How a run folder's model scales and selects its windows (``normalization``, ``min_peak``), from its
+    inference spec (:func:`~catdog_cnn.serve.spec.window_options`).
 
     ``run_dir`` may also name a model file in the folder.
     """
-    config = load_config(run_dir)
-    windows = config.windows if config is not None else WindowSpec()
-    return {"normalization": windows.eval_normalization, "min_peak": windows.eval_min_peak}
+    return window_options(run_dir)
 
 
 def load_predictor(run_dir: str | os.PathLike) -> Predictor:

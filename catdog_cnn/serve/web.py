@@ -21,8 +21,10 @@ import numpy as np
 
 from ..config import MIN_SOUND_SECONDS, SAMPLE_RATE, SEGMENT, SILENCE_DBFS, SOUND_FRAME_SECONDS, CatDogError
 from ..sound.inputs import printable
-from .numpy_net import Layer, network_layers
+from .manifest import KERAS_FILE
+from .numpy_net import Layer
 from .output_folder import check_folder, write_folder
+from .spec import SPEC_FILE, InferenceSpec, load_spec, run_folder, window_options
 
 __all__ = ["STATIC_FILES", "field_starts", "model_document", "training_windows", "run_names", "check_run", "export_web"]
 
@@ -56,18 +58,18 @@ def field_starts(layers: list[Layer], segment: int = SEGMENT) -> dict[str, tuple
     return out
 
 
-def model_document(model: Any, name: str, normalization: str = "window") -> dict[str, Any]:
+def model_document(spec: InferenceSpec, name: str) -> dict[str, Any]:
     """Everything the page needs of one network: its layers with their weights, and ``predict``'s rules."""
-    if normalization != "window":
+    if spec.normalization != "window":
         raise CatDogError(
-            f"{name}: the web explorer scales each window to its peak; this model expects {normalization!r}; export "
-            "a run trained with eval_normalization 'window'"
+            f"{name}: the web explorer scales each window to its peak; this model expects {spec.normalization!r}; "
+            "export a run trained with eval_normalization 'window'"
         )
-    layers = network_layers(model)
+    layers = spec.layers
     fields = field_starts(layers)
     return {
         "name": name,
-        "parameters": int(model.count_params()),
+        "parameters": spec.parameters,
         "segment": SEGMENT,
         "sample_rate": SAMPLE_RATE,
         "silence_dbfs": SILENCE_DBFS,
@@ -94,7 +96,7 @@ def _script(variable: str, key: str, document: Any) -> str:
 def _examples(data_dir: str | os.PathLike | None, n: int, seed: int) -> dict[str, Any]:
     """``n`` test windows (about half of each class) from the local dataset, scaled as ``predict`` scales them."""
     from ..sound.data import find_data_dir, load_split
-    from ..sound.generator import evaluation_windows
+    from ..sound.windows import evaluation_windows
 
     split = load_split(find_data_dir(data_dir), seed=seed)
     windows = evaluation_windows(split.test, normalization="window")
@@ -126,7 +128,7 @@ def training_windows(data_dir: str | os.PathLike | None, n: int, seed: int = 0) 
     stored as 16-bit samples (32 kB a window) with their labels.
     """
     from ..sound.data import find_data_dir, load_split
-    from ..sound.generator import evaluation_windows
+    from ..sound.windows import evaluation_windows
 
     split = load_split(find_data_dir(data_dir), seed=seed)
     rng = np.random.default_rng(seed)
@@ -169,18 +171,14 @@ def check_run(run: str | os.PathLike) -> None:
     Raises
     ------
     CatDogError
-        If the folder has no ``model.keras``, or its evaluation rule (scaling, window selection) is one the
-        page does not implement.
+        If the folder has no inference spec (:func:`~catdog_cnn.serve.spec.load_spec` says how to make it), or
+        its evaluation rule (scaling, window selection) is one the page does not implement.
     """
-    from ..nets.recipes import run_folder
-    from .manifest import KERAS_FILE
-    from .predict import run_options
-
     folder = run_folder(run)
-    if not (folder / KERAS_FILE).is_file():
+    if not (folder / SPEC_FILE).is_file() and not (folder / KERAS_FILE).is_file():
         raise CatDogError(f"{printable(str(folder))}: holds no {KERAS_FILE}; give --model a folder that "
                           "`catdog-cnn train` wrote.")  # fmt: skip
-    options = run_options(folder)
+    options = window_options(folder)
     if options["normalization"] != "window":
         raise CatDogError(f"{printable(str(folder))}: its evaluation rule eval_normalization: "
                           f"{options['normalization']!r} is not one the web explorer implements (it scales each "
@@ -191,6 +189,7 @@ def check_run(run: str | os.PathLike) -> None:
                           "only windows near the recording's peak) is not one the web explorer implements; export a "
                           "run whose config.json has eval_min_peak 0, or use `catdog-cnn predict --model`."
                           )  # fmt: skip
+    load_spec(folder)
 
 
 def export_web(
@@ -225,15 +224,13 @@ def export_web(
     data = find_data_dir(data_dir) if examples or training else None
 
     def build(folder: Path) -> None:
-        from ..nets.runs import load_run
-
         static = files("catdog_cnn.serve") / "web_static"
         for name in STATIC_FILES:
             with (static / name).open("rb") as src, open(folder / name, "wb") as dst:
                 shutil.copyfileobj(src, dst)
         scripts = [f"window.CATDOG_MODEL_NAMES = {json.dumps(list(models))};\n"]
         for name, run in models.items():
-            scripts.append(_script("CATDOG_MODELS", name, model_document(load_run(run)[0], name)))
+            scripts.append(_script("CATDOG_MODELS", name, model_document(load_spec(run), name)))
         (folder / "models.js").write_text("".join(scripts))
         sample = _script("CATDOG_EXAMPLES", "test", _examples(data, examples, seed)) if examples else ""
         (folder / "examples.js").write_text(sample)

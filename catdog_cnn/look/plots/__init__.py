@@ -6,13 +6,13 @@ save them with :func:`save` into ``img/`` under stable names.
 
 from __future__ import annotations
 
+from ...serve.figures import components, layer_stack, recording_overview
 from ._base import CLASS_COLORS, EVIDENCE_CMAP, FIT_COLORS, LINE_COLORS, LINE_STYLES, SPECTROGRAM_WINDOW, save
 from .anatomy import all_layers, architecture, filtered_copy, kernel_slide, layer_differences, save_animation
 from .audio import durations, kept_fraction, sounds, spectrograms, waveform_spectrogram, waveforms, window_batch
 from .learning import cross_entropy, filter_response, gradient_differences, loss_curves, one_weight, spectra
 from .network import (
     class_activation,
-    components,
     components_by_class,
     deletion_curves,
     filter_weights,
@@ -24,7 +24,6 @@ from .network import (
     segment,
     tone_probe,
 )
-from .recording import layer_stack, recording_overview
 from .training import (
     KNOB_NAMES,
     accuracy_across_draws,

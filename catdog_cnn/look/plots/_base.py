@@ -9,18 +9,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import scipy.signal
 from matplotlib.axes import Axes
-from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from ...config import img_dir as default_img_dir
+from ...serve.figures import CLASS_COLORS as CLASS_COLORS  # the colours the report uses too
+from ...serve.figures import EVIDENCE_CMAP as EVIDENCE_CMAP
 from ...sound.data import LABELS, Clip
 
-CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
 # Okabe and Ito's palette, told apart with colour-blindness too; line styles tell a ninth and later line apart
 LINE_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 LINE_STYLES = ("-", "--", ":", "-.")
-# evidence maps: towards cat in the cat colour, towards dog in the dog colour, nothing in white
-EVIDENCE_CMAP = LinearSegmentedColormap.from_list("cat_white_dog", [CLASS_COLORS[0], "white", CLASS_COLORS[1]])
 FIT_COLORS = ("0.15", "tab:green")  # training and validation curves: neither a class colour
 SPECTROGRAM_WINDOW = 512  # samples per spectrogram frame (32 ms at 16 kHz)
 

@@ -57,19 +57,6 @@ def layer_activations(act: np.ndarray, *, name: str = "", seconds: float = 1.0) 
     return fig
 
 
-def components(values: np.ndarray, *, ax: Axes | None = None, title: str = "", ylabel: str = "") -> Axes:
-    """A bar per pooled component (numbered from 1), blue for positive, orange for negative."""
-    ax = _axes(ax, figsize=(6, 2.8))
-    values = np.ravel(values)
-    ax.bar(np.arange(1, len(values) + 1), values, color=np.where(values >= 0, "tab:blue", "tab:orange"))
-    ax.axhline(0, color="black", lw=0.6)
-    ax.set_xticks(np.arange(1, len(values) + 1))
-    ax.set_xlabel("component")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    return ax
-
-
 def filter_weights(kernels: np.ndarray) -> Figure:
     """First-layer kernels (shape (kernel_size, filters)): one small stem plot per filter."""
     k, n = kernels.shape

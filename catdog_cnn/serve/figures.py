@@ -1,4 +1,6 @@
-"""Figures of one whole recording explained: where the evidence sits over time, and one second through the layers."""
+"""The figures of ``explain``'s report: where the evidence sits over a whole recording, one second through the
+layers, and the decision's components. The lessons draw them too (:mod:`catdog_cnn.look.plots` re-exports them),
+with the class colours defined here."""
 
 from __future__ import annotations
 
@@ -6,10 +8,17 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from ...config import SAMPLE_RATE
-from ._base import CLASS_COLORS, EVIDENCE_CMAP
+from ..config import SAMPLE_RATE
+
+__all__ = ["CLASS_COLORS", "EVIDENCE_CMAP", "recording_overview", "layer_stack", "components"]
+
+CLASS_COLORS = ("tab:orange", "tab:blue")  # cat, dog
+# evidence maps: towards cat in the cat colour, towards dog in the dog colour, nothing in white
+EVIDENCE_CMAP = LinearSegmentedColormap.from_list("cat_white_dog", [CLASS_COLORS[0], "white", CLASS_COLORS[1]])
 
 _MAX_POINTS = 20_000  # a long waveform is drawn from the peaks of this many stretches
 _MAX_BARS = 300  # p(dog) of at most this many windows is drawn as bars; more as filled steps
@@ -102,3 +111,17 @@ def layer_stack(acts: dict[str, np.ndarray], *, titles: dict[str, str] | None = 
         fig.colorbar(image, ax=ax, label="output", pad=0.01)
     axes[-1, 0].set_xlabel("time in the window (s)")
     return fig
+
+
+def components(values: np.ndarray, *, ax: Axes | None = None, title: str = "", ylabel: str = "") -> Axes:
+    """A bar per pooled component (numbered from 1), blue for positive, orange for negative."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 2.8), layout="constrained")
+    values = np.ravel(values)
+    ax.bar(np.arange(1, len(values) + 1), values, color=np.where(values >= 0, "tab:blue", "tab:orange"))
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(np.arange(1, len(values) + 1))
+    ax.set_xlabel("component")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
