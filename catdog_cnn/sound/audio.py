@@ -20,11 +20,11 @@ import io
 import os
 import select
 import stat
+import wave
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
-import scipy.io.wavfile
 import soundfile as sf
 import soxr
 
@@ -328,5 +328,9 @@ def wav_bytes(x: np.ndarray, *, sample_rate: int = SAMPLE_RATE) -> bytes:
     x = np.asarray(x, dtype=np.float32).ravel()
     peak = np.abs(x).max() or 1.0
     buffer = io.BytesIO()
-    scipy.io.wavfile.write(buffer, sample_rate, (x / peak * 32767).astype(np.int16))
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes((x / peak * 32767).astype("<i2").tobytes())
     return buffer.getvalue()
