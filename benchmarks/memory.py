@@ -3,10 +3,13 @@
 Generates, in a temporary folder: a 2-hour 16-kHz WAV of quiet noise with a short tone every 10 s, a
 12-hour FLAC of the same kind (mostly silence, so the file is small), and an 80-KB WAV that declares a
 rate of 1 Hz (22 hours at 16 kHz). Each command runs in its own process; its peak resident memory (the
-child's ``ru_maxrss``) and wall time are measured. Standard input is fed from the file through a pipe. For
-reference, the peak of a process that only imports TensorFlow, which `explain` needs, is measured too.
+child's ``ru_maxrss``), wall time and the time to its first line are measured. Standard input is fed from the file
+through a pipe. For reference, the peak of a process that only imports TensorFlow is measured too.
 
-Usage: python benchmarks/memory.py [--out benchmarks/results/memory.json] [--hours 2 12]
+``--before REV`` also runs `explain` as the code of git revision REV had it (a worktree of REV, first on the
+Python path), on the 2-hour file and on a 10-s file, in the same run: the figures before and after.
+
+Usage: python benchmarks/memory.py [--out benchmarks/results/memory.json] [--hours 2 12] [--before REV]
 """
 
 from __future__ import annotations
@@ -28,8 +31,12 @@ MEASURE = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
 stdin = open(sys.argv[1], "rb") if sys.argv[1] != "-" else None
-done = subprocess.run(sys.argv[2:], stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - start, done.returncode)
+child = subprocess.Popen(sys.argv[2:], stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+first = -1.0
+for line in child.stderr:
+    first = time.perf_counter() - start if first < 0 else first
+code = child.wait()
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - start, code, first)
 """
 
 
@@ -44,18 +51,47 @@ def long_recording(path: Path, hours: float, *, noise: float, subtype: str) -> P
     return path
 
 
-def measure(command: list[str], stdin: Path | None = None) -> dict:
-    """Peak resident memory (MB) and wall time (s) of ``command`` run in a process of its own."""
+def measure(command: list[str], stdin: Path | None = None, env: dict[str, str] | None = None, cwd: Path | None = None
+            ) -> dict:  # fmt: skip
+    """Peak resident memory (MB), wall time (s) and time to the first line on stderr (s) of ``command``, run in a
+    process of its own."""
     done = subprocess.run([sys.executable, "-c", MEASURE, str(stdin or "-"), *command], capture_output=True,
-                          text=True, check=True)  # fmt: skip
-    peak_kb, seconds, code = done.stdout.split()
-    return {"peak_mb": int(peak_kb) / 1024, "seconds": float(seconds), "exit": int(code)}
+                          text=True, check=True, env=env, cwd=cwd)  # fmt: skip
+    peak_kb, seconds, code, first = done.stdout.split()
+    return {"peak_mb": int(peak_kb) / 1024, "seconds": float(seconds), "exit": int(code), "first_line_s": float(first)}
+
+
+def before_and_after(rev: str, files: dict[str, Path], folder: Path) -> list[dict]:
+    """`explain` on each of ``files`` with the code of ``rev`` and with this code, one after the other."""
+    tree = folder / "before"
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
+    try:
+        rows = []
+        for name, path in files.items():
+            for code, env in ((rev, os.environ | {"PYTHONPATH": str(tree)}), ("this code", None)):
+                command = [
+                    sys.executable,
+                    "-m",
+                    "catdog_cnn.cli",
+                    "explain",
+                    str(path),
+                    "--out",
+                    str(folder / "r.html"),
+                ]
+                row = {"code": code, "recording": name, **measure(command, env=env, cwd=folder)}  # not beside a tree
+                rows.append(row)
+                print(f"explain {name:10s} with {code:12s}: peak {row['peak_mb']:5.0f} MB, {row['seconds']:6.1f} s, "
+                      f"first line after {row['first_line_s']:.2f} s, exit {row['exit']}", flush=True)  # fmt: skip
+        return rows
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], check=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "memory.json")
     parser.add_argument("--hours", type=float, nargs=2, default=[2.0, 12.0], help="lengths of the WAV and FLAC")
+    parser.add_argument("--before", default=None, metavar="REV", help="also explain with the code of this revision")
     args = parser.parse_args()
     cli = [str(Path(sys.executable).with_name("catdog-cnn"))]
     rows = []
@@ -87,11 +123,22 @@ def main() -> None:
             rows.append(row)
             print(f"{name:28s} {files[file]:36s} {row['file_mb']:7.1f} MB file: peak {row['peak_mb']:6.0f} MB, "
                   f"{row['seconds']:6.1f} s, exit {row['exit']}", flush=True)  # fmt: skip
+        compared = []
+        if args.before:
+            short = folder / "short.wav"
+            sf.write(short, sf.read(wav, frames=10 * SAMPLE_RATE)[0], SAMPLE_RATE, subtype="PCM_16")
+            compared = before_and_after(args.before, {"10 s WAV": short, files[wav]: wav}, folder)
     lines = ["| command | recording | file (MB) | peak memory (MB) | time (s) |", "|---|---|---|---|---|"]
     lines += [f"| `{r['command']}` | {r['recording']} | {r['file_mb']:.1f} | {r['peak_mb']:.0f} | {r['seconds']:.0f} |"
               for r in rows]  # fmt: skip
     table = "\n".join(lines)
     out = {"rows": rows, "table": table, "tensorflow_import_peak_mb": baseline["peak_mb"], "cpus": os.cpu_count()}
+    if compared:
+        lines = ["| recording | code | peak memory (MB) | time (s) | first line (s) |", "|---|---|---|---|---|"]
+        for r in compared:
+            figures = f"{r['peak_mb']:.0f} | {r['seconds']:.1f} | {r['first_line_s']:.2f}"
+            lines.append(f"| {r['recording']} | {r['code']} | {figures} |")
+        out |= {"explain_before_after": compared, "explain_table": "\n".join(lines), "before": args.before}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(table)

@@ -6,7 +6,7 @@ Usage: python experiments/components.py [--seeds 0 1 2] [--runs runs/benchmark] 
 Uses the models benchmarks/accuracy.py trained (run folders under --runs; train them first with
 `python benchmarks/accuracy.py`). For every test window (the official test files minus the leaked duplicate)
 each seed's pooled components are computed; the components of every other seed are paired with the first
-seed's by activation correlation (catdog_cnn.look.peel.match_components). A component that is learned again by
+seed's by activation correlation (catdog_cnn.look.compare.match_components). A component that is learned again by
 another seed has a partner it correlates with closely; one a seed learned on its own has none.
 Also reports, for each seed, which components push towards dog on dog windows and towards cat on cat windows.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from catdog_cnn.config import CatDogError
-from catdog_cnn.look import peel
+from catdog_cnn.look import compare, peel
 from catdog_cnn.nets.recipes import run_name
 from catdog_cnn.nets.runs import eval_options, load_run
 from catdog_cnn.sound.data import load_split
@@ -47,13 +47,13 @@ def summary(name: str, seeds: list[int], runs: Path) -> dict:
     first = decisions[0][0].pooled
     pairs = []
     for seed, (d, _) in zip(seeds[1:], decisions[1:], strict=True):
-        _, r = peel.match_components(first, d.pooled)
+        _, r = compare.match_components(first, d.pooled)
         alive = first.std(axis=0) > 0
         close, median = float(np.mean(r[alive] >= CLOSE)), float(np.median(r[alive]))
         pairs.append({"seed": seed, "correlations": r.round(4).tolist(), "close_share": close, "median": median})
     by_class = []
     for seed, (d, y) in zip(seeds, decisions, strict=True):
-        means = peel.mean_contributions(d, y)
+        means = compare.mean_contributions(d, y)
         by_class.append({"seed": seed, "components": int(d.pooled.shape[1]),
                          "dog_side": int(np.sum(d.weights > 0)), "cat_side": int(np.sum(d.weights < 0)),
                          "silent": int(np.sum(d.pooled.std(axis=0) == 0)),

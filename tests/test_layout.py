@@ -44,3 +44,11 @@ def test_the_command_line_knows_the_recipes_without_reading_them():
     from catdog_cnn.nets.recipes import RECIPES
 
     assert tuple(RECIPES) == RECIPE_NAMES
+
+
+def test_the_layout_page_gives_todays_count(capsys):
+    arrows.main(ROOT / "catdog_cnn")
+    counted = capsys.readouterr().out.splitlines()
+    page = (ROOT / "docs" / "layout.md").read_text()
+    assert counted[0].split(" of ")[0] in page  # "N import arrows between M files"
+    assert all(line in page for line in counted[1:])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from catdog_cnn.look import peel
+from catdog_cnn.look import compare, peel
 from catdog_cnn.nets.model import build_model, model_config
 
 
@@ -101,7 +101,7 @@ def test_typical_windows_pick_the_same_windows_whatever_the_last_bits():
 
 def test_mean_contributions_split_by_class(net, windows):
     d = peel.decision(net, windows)
-    means = peel.mean_contributions(d, np.array([0, 1, 1]))
+    means = compare.mean_contributions(d, np.array([0, 1, 1]))
     np.testing.assert_allclose(means[0], d.contributions[0])
     np.testing.assert_allclose(means[1], d.contributions[1:].mean(axis=0))
 
@@ -140,24 +140,24 @@ def test_matching_components_recovers_a_shuffled_copy(rng):
     pooled = rng.gamma(2.0, size=(300, 6))
     order = np.array([3, 0, 5, 1, 4, 2])
     noisy = pooled[:, order] + 0.05 * rng.standard_normal((300, 6))
-    pairs, r = peel.match_components(pooled, noisy)
+    pairs, r = compare.match_components(pooled, noisy)
     np.testing.assert_array_equal(order[pairs], np.arange(6))  # each component found where it was moved
     assert np.all(r > 0.95)
     dead = pooled.copy()
     dead[:, 2] = 0.0  # a component that never fires correlates with nothing
-    assert peel.match_components(dead, pooled)[1][2] == 0
+    assert compare.match_components(dead, pooled)[1][2] == 0
 
 
 def test_class_separation_is_the_gap_between_class_means_in_pooled_sd():
     y = np.array([0, 0, 1, 1])
     values = np.array([[0.0, 5.0], [2.0, 5.0], [2.0, 5.0], [4.0, 5.0]])  # column 0: means 1 and 3, sd 1 each
-    np.testing.assert_allclose(peel.class_separation(values, y), [2.0, 0.0], atol=1e-5)
+    np.testing.assert_allclose(compare.class_separation(values, y), [2.0, 0.0], atol=1e-5)
 
 
 def test_best_correlations_finds_each_units_counterpart_in_a_larger_network(rng):
     small = rng.gamma(2.0, size=(200, 3))
     large = np.concatenate([rng.gamma(2.0, size=(200, 5)), small[:, [2]] * 3 + 1, small[:, [0]] - 2], axis=1)
-    best, r = peel.best_correlations(small, large)
+    best, r = compare.best_correlations(small, large)
     assert best[0] == 6 and best[2] == 5  # found wherever they sit
     np.testing.assert_allclose(r[[0, 2]], 1.0, atol=1e-9)
     assert r[1] < 0.5  # component 1 has no counterpart
@@ -208,6 +208,6 @@ def test_vote_of_units_adds_weak_units_into_a_stronger_answer(rng):
     y = np.arange(n) % 2
     weak = rng.standard_normal((n, k)) + 0.3 * y[:, None] * np.where(np.arange(k) % 2, 1, -1)  # each d ~ 0.3
     train, test = weak[: n // 2], weak[n // 2 :]
-    one = np.mean(peel.vote_of_units(train, y[: n // 2], test, k=1) == y[n // 2 :])
-    many = np.mean(peel.vote_of_units(train, y[: n // 2], test, k=k) == y[n // 2 :])
+    one = np.mean(compare.vote_of_units(train, y[: n // 2], test, k=1) == y[n // 2 :])
+    many = np.mean(compare.vote_of_units(train, y[: n // 2], test, k=k) == y[n // 2 :])
     assert one < 0.7 and many > 0.9

@@ -65,6 +65,8 @@ def test_a_folder_from_before_specs_still_predicts_and_says_how_to_explain(m5_co
     with pytest.raises(CatDogError, match=f"no {SPEC_FILE}.*catdog-cnn prepare --model .*catdog-cnn\\[train\\]"):
         load_spec(m5_copy)
     assert main(["explain", str(MODELS_DIR.parent.parent / "README.md"), "--model", str(m5_copy)]) == 1
+    err = capsys.readouterr().err  # refused before the recording is read, in one line that names the fix
+    assert err.count("\n") == 1 and f"catdog-cnn prepare --model {m5_copy}" in err
 
 
 def test_prepare_writes_the_spec_and_the_sounds_of_an_older_folder(m5_copy, capsys):

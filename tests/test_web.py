@@ -345,6 +345,20 @@ def test_a_network_trained_in_the_page_learns_and_joins_the_menu(page, real_data
     page.select_option("#model", "trained in this page")
     answered(page, real_data_dir / "cats_dogs" / "dog_barking_0.wav")
     assert page.inner_text("[data-testid=label]") in ("cat", "dog")  # the panels answer with the network just trained
+    # the decision terms drawn are the trained network's own: its logit for validation window 1, computed again
+    logit = page.evaluate("""() => { const v = window.CATDOG_TRAINING.validation;
+        const bytes = Uint8Array.from(atob(v.audio), (c) => c.charCodeAt(0));
+        const x = Array.from(new Int16Array(bytes.buffer).subarray(0, 16000), (s) => s / 32767);
+        const p = window.catdog.forward("trained in this page", x).dense[0]; return Math.log(p / (1 - p)); }""")
+    assert number(page, "train-logit") == pytest.approx(logit, abs=1e-3)
+    page.click("#train-kernels", position={"x": 30, "y": 60})  # the first kernel, played through noise
+    page.wait_for_function("document.body.dataset.kernelPlayed === '0'")
+    page.click("[data-testid=train-compare]")  # the same recording, by the network trained here and the shipped one
+    page.wait_for_function("document.querySelector('[data-testid=train-compared]').textContent.includes('shipped')")
+    compared = page.inner_text("[data-testid=train-compared]")
+    assert f"p(dog) {page.inner_text('[data-testid=p-dog]')}" in compared.split("shipped")[0]
+    shipped = page.evaluate("(n) => window.catdog.state.models[n] && n", "original")
+    assert shipped == "original" and "the shipped original says" in compared
 
 
 def test_two_sounds_of_ones_own_recorded_from_the_microphone_train_a_network(page):

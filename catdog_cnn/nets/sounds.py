@@ -76,16 +76,21 @@ def component_sounds(
     x = tf.Variable(np.repeat(start, k, axis=0))
     shifts = rng.integers(-shift, shift + 1, size=steps) if shift else np.zeros(steps, dtype=int)
     own = tf.eye(k)
-    for j in range(steps):
+
+    @tf.function  # one graph for every step: the shift is an input, not a constant
+    def step(by: tf.Tensor) -> None:
         with tf.GradientTape() as tape:
-            rolled = tf.roll(x, int(shifts[j]), axis=1)
+            rolled = tf.roll(x, by, axis=1)
             peak = tf.reduce_max(tf.abs(rolled), axis=1, keepdims=True) + 1e-8
-            value = tf.reduce_sum(f([(rolled / peak)[..., None]], training=False) * own, axis=1)
+            value = tf.reduce_sum(f((rolled / peak)[..., None], training=False) * own, axis=1)
             loss = tf.reduce_sum(-value + l2 * tf.reduce_mean(x**2, axis=1))
         grad = tape.gradient(loss, x)
         x.assign_sub(rate * grad / (tf.norm(grad, axis=1, keepdims=True) / np.sqrt(SEGMENT) + 1e-12))
         limited = band_limit(x, band_hz)
         x.assign(limited / (tf.reduce_max(tf.abs(limited), axis=1, keepdims=True) + 1e-8))
+
+    for by in shifts:
+        step(tf.constant(int(by), tf.int32))
     return x.numpy().astype(np.float32)
 
 

@@ -171,7 +171,7 @@ class TrainingProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         scores = {k: f"{v:.3f}" for k, v in (logs or {}).items() if k in ("loss", "val_loss", "val_accuracy")}
-        self.bar.set_postfix(epoch=f"{epoch + 1}/{self.epochs}", **scores)
+        self.bar.set_postfix(epoch=f"{epoch + 1}/{self.epochs} ({self.epochs - epoch - 1} left)", **scores)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         self.bar.close()

@@ -95,11 +95,11 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from .report_path import check_output
-    from .spec import run_folder
+    from .spec import load_spec
 
     source = sys.stdin.buffer if args.input == "-" else args.input
     check_output(args.out, source, force=args.force)  # before any work
-    run_folder(args.model)
+    load_spec(args.model)
 
     def say(line: str) -> None:
         print(f"  {line} ...", file=sys.stderr, flush=True)

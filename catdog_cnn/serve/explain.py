@@ -46,7 +46,8 @@ from .decide import (  # noqa: E402
 from .manifest import write_atomic  # noqa: E402
 from .numpy_net import NUMPY_BATCH, Layer, forward_batch  # noqa: E402
 from .predict import predict_recording, spooled  # noqa: E402
-from .report_path import GENERATOR, check_output  # noqa: E402
+from .report_path import check_output  # noqa: E402
+from .report_words import CSS, HOW_TO_READ, PAGE, WORDS  # noqa: E402
 from .spec import PREPARE, load_spec, read_sounds, run_folder  # noqa: E402
 
 __all__ = ["Explanation", "explain_recording", "report_html", "write_report", "check_output"]
@@ -251,48 +252,6 @@ def _summary_rows(e: Explanation) -> str:
     if tail > 0.005:
         rows["not scored"] = f"the last {tail:.2f} s: shorter than a window, so no window covers it"
     return "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows.items())
-
-
-CSS = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
-img{max-width:100%}table{border-collapse:collapse}th,td{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}
-figure{display:inline-block;margin:.5em 1.5em .5em 0}figcaption{font-size:.9em;color:#555}
-.how{color:#444;font-size:.95em;border-left:3px solid #9ecae1;padding-left:.6em}dt{font-weight:bold}"""
-
-
-PAGE = (
-    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-    + GENERATOR
-    + """<title>catdog-cnn: {title}</title><style>{css}</style></head>
-<body>
-{body}
-</body></html>
-"""
-)
-
-
-HOW_TO_READ = {
-    "overview": "How to read it: the top row is the recording's loudness; the bars give the probability of dog for "
-    "each second the model heard (above 0.5 leans dog); the coloured band says where, inside each second, the "
-    "evidence sits (towards dog in blue, towards cat in orange), at the time resolution written beside it.",
-    "layers": "How to read it: each row is one block of the network, each line in a block one filter; bright is a "
-    "strong answer, dark none (a ReLU passes nothing below zero). Early blocks still follow the sound; late ones "
-    "keep a few steps that say which patterns are present.",
-    "components": "How to read it: the network averages its last block over time into one number per filter "
-    "(a component), multiplies each by a learned weight, and adds the products and a bias; that sum is the logit, "
-    "and a positive logit means dog. The bottom row is each component's share of the sum.",
-    "sounds": "How to read it: these are not recordings; each is the second of sound that pushes one deciding "
-    "component hardest, which can sound nothing like a cat or a dog.",
-}
-WORDS = {  # the project's glossary, in a sentence each, for readers of a report away from the docs
-    "window": "one second of the recording, scaled to its own peak; the model answers each window on its own.",
-    "p(dog)": "the model's probability that a window is a dog; the recording's answer is the mean over its "
-    "audible windows.",
-    "logit": "the number before the probability: 0 is undecided, positive leans dog, negative cat.",
-    "filter, component": "a filter is one learned pattern detector of a block; a component is a last-block "
-    "filter averaged over the window.",
-    "ReLU": "keeps positive values and sets negative ones to zero.",
-    "receptive field": "how much of the input one output step of a block hears.",
-}
 
 
 def _how_to_read(text: str) -> str:

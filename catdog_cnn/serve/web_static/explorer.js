@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   models: {}, name: null, source: "", analysis: null, outline: null, second: 0, peeled: null,
   block: 0, filter: 0, step: null, slide: 0, timer: null,
-  job: 0, started: 0, worker: null, hasRecording: false,
+  job: 0, started: 0, worker: null, hasRecording: false, comparing: new Map(),
 };
 
 function model() { return state.models[state.name]; }
@@ -63,6 +63,12 @@ function startWorker() {
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
   worker.postMessage({ type: "models", models: window.CATDOG_MODELS });
   worker.onmessage = ({ data }) => {
+    if (data.type === "compared") {  // answers to compare(), whatever job is shown
+      const done = state.comparing.get(data.ask);
+      state.comparing.delete(data.ask);
+      if (done) done(data.answers);
+      return;
+    }
     if (data.job !== state.job) return;  // an older job's message: never shown
     if (data.type === "progress") {
       showProgress(data.done, data.total);
@@ -590,6 +596,19 @@ function addModel(name, document, steps) {
   if (state.name === name && state.hasRecording) select.dispatchEvent(new Event("change"));
 }
 
+// The recording shown, answered by each of several networks at once (the training panel compares the network it
+// trained with the shipped one); null when there is no recording.
+let asks = 0;
+function compare(names) {
+  if (!state.hasRecording) return Promise.resolve(null);
+  asks += 1;
+  const ask = asks, source = state.source;
+  return new Promise((done) => {
+    state.comparing.set(ask, (answers) => done(answers ? { source, ...answers } : null));
+    state.worker.postMessage({ type: "compare", ask, names });
+  });
+}
+
 // for tests and for the curious, from the browser's console
 window.catdog = {
   state,
@@ -604,4 +623,5 @@ window.catdog = {
 };
 
 setup();
-state.trainer = trainingPanel({ addModel, decodeFile, captureMicrophone, model: () => state.models[window.CATDOG_MODEL_NAMES[0]] });
+state.trainer = trainingPanel({ addModel, compare, decodeFile, captureMicrophone,
+  model: () => state.models[window.CATDOG_MODEL_NAMES[0]] });

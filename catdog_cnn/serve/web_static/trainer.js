@@ -14,6 +14,7 @@ function trainerMain() {
   const BN_MOMENTUM = 0.9;
   let data = null, layers = null, optimizer = null, next = null, running = false, step = 0, busyMs = 0;
   let generation = 0;  // which reset the network comes from: the page ignores messages about an older one
+  let watched = 0;  // the validation window whose decision terms the page draws
   const losses = [];
 
   function decodeSide(side, segment) {  // 16-bit samples to one Float64Array per window
@@ -35,12 +36,21 @@ function trainerMain() {
     return right / v.windows.length;
   }
 
+  // The decision for the watched validation window, term by term, as lesson 05 writes it: each pooled component
+  // g_i times its weight w_i, and logit = the sum of the terms + the bias (batch norm with its tracked statistics).
+  function terms() {
+    const v = data.validation, at = Math.min(watched, v.windows.length - 1), out = Net.forward({ layers }, v.windows[at]);
+    const dense = layers[layers.length - 1], g = out.gap.data, w = dense.arrays.weights.values;
+    const contributions = Array.from(g, (gi, i) => gi * w[i]), bias = dense.arrays.bias.values[0];
+    return { index: at, label: v.labels[at], contributions, bias, logit: contributions.reduce((a, b) => a + b, bias) };
+  }
+
   function report(withScore) {
     const recent = losses.slice(-10);
     const first = layers.find((l) => l.kind === "conv").arrays.kernel;
     postMessage({
       type: "progress", generation, step, loss: losses[losses.length - 1], meanLoss: recent.reduce((a, b) => a + b, 0) / recent.length,
-      stepsPerSecond: step / Math.max(busyMs / 1000, 1e-6),
+      stepsPerSecond: step / Math.max(busyMs / 1000, 1e-6), terms: terms(),
       valAccuracy: withScore ? validationAccuracy() : null, kernel: { shape: first.shape, values: Array.from(first.values) },
     });
   }
@@ -80,7 +90,8 @@ function trainerMain() {
       busyMs = 0;
       losses.length = 0;
       const first = layers.find((l) => l.kind === "conv").arrays.kernel;
-      postMessage({ type: "reset", generation, valAccuracy: validationAccuracy(),
+      watched = m.watched || 0;
+      postMessage({ type: "reset", generation, valAccuracy: validationAccuracy(), terms: terms(),
         kernel: { shape: first.shape, values: Array.from(first.values) } });
     } else if (m.type === "run" && !running) {
       running = true;
@@ -90,6 +101,9 @@ function trainerMain() {
       if (step) report(true);
       postMessage({ type: "network", generation, step, layers: layers.map((l) => ({ ...l, arrays: Object.fromEntries(
         Object.entries(l.arrays).map(([k, v]) => [k, { shape: v.shape, values: Array.from(v.values) }])) })) });
+    } else if (m.type === "watch" && layers) {
+      watched = m.index;
+      postMessage({ type: "terms", generation, terms: terms() });
     } else if (m.type === "step" && !running) {
       once();
       report(true);
@@ -204,7 +218,9 @@ function trainingPanel(explorer) {
     if (!ready) return;  // no windows to train on yet
     const template = window.CATDOG_MODELS[$("train-shape").value];
     worker.postMessage({ type: "reset", generation, template, seed: Number($("train-seed").value), learningRate: Number($("train-rate").value),
-      batchSize: Number($("train-batch").value) });
+      batchSize: Number($("train-batch").value), watched: Math.max(0, Number($("train-watch").value) - 1) });
+    $("train-compare").disabled = true;
+    $("train-compared").textContent = "";
     $("train-step").textContent = "0";
     $("train-loss").textContent = "–";
     $("train-val-accuracy").textContent = "–";  // until the worker has scored the fresh network
@@ -213,6 +229,7 @@ function trainingPanel(explorer) {
 
   worker.onmessage = ({ data: m }) => {
     if (m.generation !== generation) return;  // about a network already thrown away
+    if (m.terms) drawTerms(m.terms);
     if (m.type === "reset") {
       history.scoredAt.push(0);
       history.accuracy.push(m.valAccuracy);
@@ -233,8 +250,29 @@ function trainingPanel(explorer) {
       draw(m.kernel);
     } else if (m.type === "network" && m.step && $("train-source").value === "packed") {  // a cat-or-dog network
       explorer.addModel(TRAINED_NAME, { ...window.CATDOG_MODELS[$("train-shape").value], layers: m.layers }, m.step);
+      $("train-compare").disabled = false;
     }
   };
+
+  function drawTerms(t) {  // the watched window's decision: a bar per component, w_i × g_i, in logit units
+    const canvas = $("train-terms"), ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
+    ctx.clearRect(0, 0, w, h);
+    const names = $("train-source").value === "own" ? ["sound 1", "sound 2"] : ["cat", "dog"];
+    const left = 50, right = w - 10, mid = h / 2 + 6, half = h / 2 - 22, n = t.contributions.length;
+    const scale = Math.max(...t.contributions.map(Math.abs), 1e-9), bar = (right - left) / n;
+    ctx.font = "12px system-ui"; ctx.fillStyle = "#333";
+    ctx.fillText(`validation window ${t.index + 1} (${names[t.label]}): logit ${t.logit >= 0 ? "+" : ""}${t.logit.toFixed(2)} = the bars' sum `
+      + `${(t.logit - t.bias).toFixed(2)} + bias ${t.bias.toFixed(2)}; above 0 leans ${names[1]}`, 6, 12);
+    ctx.fillText(`+${scale.toFixed(2)}`, 4, mid - half + 4);
+    ctx.fillText(`−${scale.toFixed(2)}`, 4, mid + half);
+    ctx.strokeStyle = "#999"; ctx.beginPath(); ctx.moveTo(left, mid); ctx.lineTo(right, mid); ctx.stroke();
+    t.contributions.forEach((c, i) => {
+      ctx.fillStyle = c >= 0 ? "#1f77b4" : "#ff7f0e";
+      const height = (half * c) / scale;
+      ctx.fillRect(left + i * bar + 1, c >= 0 ? mid - height : mid, Math.max(bar - 2, 1), Math.abs(height));
+    });
+    $("train-logit").textContent = t.logit.toFixed(4);
+  }
 
   let startKernel = null;  // the first layer's kernels at step 0, drawn in grey behind the current ones
 
@@ -280,12 +318,13 @@ function trainingPanel(explorer) {
   }
 
   function drawKernels(kernel) {  // each first-layer kernel and its frequency response, |H(f)| in dB
+    lastKernel = kernel;
     const [size, , cout] = kernel.shape, shown = Math.min(cout, 8);
     const canvas = $("train-kernels"), ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
     ctx.clearRect(0, 0, w, h);
     const cell = w / shown, rows = [12, h / 2 + 6];
     ctx.font = "12px system-ui"; ctx.fillStyle = "#333";
-    ctx.fillText("kernels: weights over their taps (grey: step 0)", 6, 12);
+    ctx.fillText("kernels: weights over their taps (grey: step 0); click one to hear noise through it", 6, 12);
     ctx.fillText("frequency responses, 0 to 8 kHz (top: 0 dB; bottom: −40 dB or below)", 6, h / 2 + 2);
     for (let f = 0; f < shown; f++) {
       const weights = Array.from({ length: size }, (_, s) => kernel.values[s * cout + f]);
@@ -316,6 +355,46 @@ function trainingPanel(explorer) {
     }
   }
 
+  let audio = null, lastKernel = null;
+  function playKernel(f) {  // one second of white noise through kernel f: what the filter lets through
+    const [size, , cout] = lastKernel.shape, n = 16000, noise = new Float32Array(n + size), out = new Float32Array(n);
+    let seed = 1;
+    for (let j = 0; j < noise.length; j++) { seed = (seed * 16807) % 2147483647; noise[j] = seed / 1073741823.5 - 1; }
+    let peak = 0;
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let s2 = 0; s2 < size; s2++) sum += lastKernel.values[s2 * cout + f] * noise[j + s2];
+      out[j] = sum;
+      peak = Math.max(peak, Math.abs(sum));
+    }
+    for (let j = 0; j < n; j++) out[j] = peak > 0 ? (0.8 * out[j]) / peak : 0;
+    audio = audio || new AudioContext();
+    const buffer = audio.createBuffer(1, n, 16000), source = audio.createBufferSource();
+    buffer.copyToChannel(out, 0);
+    source.buffer = buffer;
+    source.connect(audio.destination);
+    source.start();
+    document.body.dataset.kernelPlayed = `${f}`;
+  }
+  $("train-kernels").addEventListener("click", (event) => {
+    if (!lastKernel) return;
+    const box = $("train-kernels").getBoundingClientRect(), shown = Math.min(lastKernel.shape[2], 8);
+    playKernel(Math.min(shown - 1, Math.floor(((event.clientX - box.left) / box.width) * shown)));
+  });
+
+  $("train-compare").addEventListener("click", async () => {
+    const shipped = $("train-shape").value;
+    $("train-compared").textContent = "answering the recording above with both networks…";
+    const answer = await explorer.compare([TRAINED_NAME, shipped]);
+    if (!answer) {
+      $("train-compared").textContent = "open, drop or record a recording in section 1 first; then compare";
+      return;
+    }
+    const say = (a) => (a.pDog === null ? "nothing audible" : `${a.label}, p(dog) ${a.pDog.toFixed(4)}`);
+    $("train-compared").textContent = `${answer.source}: the network trained here says ${say(answer[TRAINED_NAME])}; `
+      + `the shipped ${shipped} says ${say(answer[shipped])}`;
+  });
+
   $("train-start").addEventListener("click", () => {
     running = !running;
     $("train-start").textContent = running ? "pause" : "train";
@@ -324,6 +403,8 @@ function trainingPanel(explorer) {
   $("train-once").addEventListener("click", () => { if (!running) worker.postMessage({ type: "step" }); });
   $("train-reset").addEventListener("click", reset);
   for (const id of ["train-shape", "train-seed", "train-rate", "train-batch"]) $(id).addEventListener("change", reset);
+  $("train-watch").addEventListener("change", () => worker.postMessage({ type: "watch", generation,
+    index: Math.max(0, Number($("train-watch").value) - 1) }));
   $("train-source").addEventListener("change", useSource);
   useSource();
   return worker;

@@ -72,6 +72,12 @@ function workerMain() {
       analyse(data);
     } else if (data.type === "cancel") {
       current = data.job;
+    } else if (data.type === "compare") {  // the whole recording by each network named, as predict answers it
+      const answers = samples ? Object.fromEntries(data.names.map((name) => {
+        const a = Net.analyse(models[name], samples);
+        return [name, { pDog: a.pDog, label: a.label, segments: a.windows.map((w) => w.p) }];
+      })) : null;
+      postMessage({ type: "compared", ask: data.ask, answers });
     } else if (data.type === "window" && samples) {
       postMessage({ type: "window", job: data.job, index: data.index, x: Net.windowAt(models[data.name], samples, data.index) });
     }
