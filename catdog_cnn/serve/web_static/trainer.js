@@ -154,8 +154,10 @@ function trainingPanel(explorer) {
     const own = $("train-source").value === "own";
     $("own").hidden = !own;
     ready = false;
+    const watchable = (n) => { $("train-watch-count").textContent = String(n); $("train-watch").max = String(n); };
     if (!own) {
       worker.postMessage({ type: "data", packed });
+      watchable(packed.validation.labels.length);
       ready = true;
     } else if (sounds[0] && sounds[1]) {
       const windows = ownWindows(explorer.model(), sounds);
@@ -164,6 +166,7 @@ function trainingPanel(explorer) {
         $("own-status").textContent = `each sound needs at least 2 seconds that hold sound (now ${counts.join(" and ")}); record or open longer ones`;
       } else {
         worker.postMessage({ type: "windows", windows });
+        watchable(windows.validation.labels.length);
         $("own-status").textContent = `${windows.train.labels.length} training and ${windows.validation.labels.length} validation windows of your two sounds`;
         ready = true;
       }
@@ -261,8 +264,10 @@ function trainingPanel(explorer) {
     const left = 50, right = w - 10, mid = h / 2 + 6, half = h / 2 - 22, n = t.contributions.length;
     const scale = Math.max(...t.contributions.map(Math.abs), 1e-9), bar = (right - left) / n;
     ctx.font = "12px system-ui"; ctx.fillStyle = "#333";
-    ctx.fillText(`validation window ${t.index + 1} (${names[t.label]}): logit ${t.logit >= 0 ? "+" : ""}${t.logit.toFixed(2)} = the bars' sum `
-      + `${(t.logit - t.bias).toFixed(2)} + bias ${t.bias.toFixed(2)}; above 0 leans ${names[1]}`, 6, 12);
+    const signed = (v) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)}`, says = t.logit > 0 ? 1 : 0;
+    ctx.fillText(`window ${t.index + 1} (really ${names[t.label]}): logit ${signed(t.logit)} = bars ${signed(t.logit - t.bias)}`
+      + ` + bias ${signed(t.bias)} → says ${names[says]}, p(${names[1]}) ${(1 / (1 + Math.exp(-t.logit))).toFixed(2)}: `
+      + `${says === t.label ? "right" : "wrong"}`, 6, 12);
     ctx.fillText(`+${scale.toFixed(2)}`, 4, mid - half + 4);
     ctx.fillText(`−${scale.toFixed(2)}`, 4, mid + half);
     ctx.strokeStyle = "#999"; ctx.beginPath(); ctx.moveTo(left, mid); ctx.lineTo(right, mid); ctx.stroke();
