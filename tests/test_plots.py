@@ -58,9 +58,10 @@ def test_confusion_matrix_writes_counts():
 def test_kept_fraction_and_clip_probabilities_and_batch(tmp_path):
     ax = plots.kept_fraction(np.array([0.1, 0.5]), np.array([[0.9, 0.8], [0.3, 0.2]]))
     assert len(ax.lines) == 2
-    files = [{"p_dog": 0.8, "label": "dog"}, {"p_dog": 0.2, "label": "cat"}]
+    files = [{"p_dog": 0.8, "label": "dog"}, {"p_dog": 0.0, "label": "cat"}]
     ax = plots.clip_probabilities(files)
-    assert [b.get_height() for b in ax.patches[:2]] == [0.2, 0.8]
+    assert [b.get_height() for b in ax.patches[:2]] == [0.0, 0.8]
+    assert ax.collections[0].get_offsets().tolist() == [[0, 0.0], [1, 0.8]]  # a dot where a bar has no height
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["truly cat", "truly dog", "0.5: called dog above"]
     fig = plots.window_batch(np.zeros((6, 100, 1)), np.array([0, 1, 0, 1, 0, 1]))
     assert len(fig.axes) == 6
@@ -313,6 +314,7 @@ def test_learning_figures_draw_what_they_are_given():
     assert dog[0] > 5 > dog[-1] and cat[0] < 0.01 < cat[-1]  # a sure dog costs nothing on a dog window
     ax = plots.one_weight(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5) ** 2, [(1.0, 1.0), (0.2, 0.04)], name="b")
     assert ax.lines[1].get_xdata().tolist() == [1.0, 0.2] and "b" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.texts] == ["start", "step 1"]  # the ends labelled, the crowded middle not
     ax = plots.gradient_differences({"float64": {"conv kernel": 1e-14}, "float32": {"conv kernel": 4e-3}})
     assert [p.get_height() for p in ax.patches] == [1e-14, 4e-3] and ax.get_yscale() == "log"
     ax = plots.loss_curves({"train": ([1, 2], [0.7, 0.5]), "validation": ([1, 2], [0.7, 0.6])}, mark=(2, "kept"))

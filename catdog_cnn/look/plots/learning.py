@@ -29,15 +29,14 @@ def one_weight(
     values: np.ndarray, losses: np.ndarray, steps: Sequence[tuple[float, float]], *, name: str, ax: Axes | None = None
 ) -> Axes:
     """The batch's loss as one weight varies (the others held), and the points ``steps`` (value, loss) that
-    gradient descent visits on it, numbered."""
+    gradient descent visits on it; the first is labelled "start", the last with its step number."""
     ax = _axes(ax, figsize=(6.5, 3.5))
     ax.plot(values, losses, color=FIT_COLORS[0], label="loss as this weight alone changes")
     xs, ys = zip(*steps, strict=True)
     ax.plot(xs, ys, color=LINE_COLORS[6], marker="o", ls=":", label="gradient descent, step by step")
-    for i, (x, y) in enumerate(steps):
-        if 2 < i < len(steps) - 1:
-            continue  # the first steps and the last, where the labels do not overlap
-        ax.annotate(str(i), (x, y), textcoords="offset points", xytext=(4, 6), fontsize=9, color=LINE_COLORS[6])
+    ends = {0: ("start", (-10, 8)), len(steps) - 1: (f"step {len(steps) - 1}", (6, -14))}  # above left, below right
+    for i, (text, offset) in ends.items():
+        ax.annotate(text, steps[i], textcoords="offset points", xytext=offset, fontsize=9, color=LINE_COLORS[6])
     ax.set_xlabel(f"value of {name}")
     ax.set_ylabel("mean loss of the batch")
     ax.set_title(f"descending the loss along one weight: {name}")

@@ -46,11 +46,13 @@ def confusion_matrix(matrix: list[list[int]], *, ax: Axes | None = None, title: 
 
 
 def clip_probabilities(files: list[dict], *, ax: Axes | None = None) -> Axes:
-    """Mean probability of dog per test clip, sorted, coloured by true class, with the 0.5 line."""
+    """Mean probability of dog per test clip, sorted, coloured by true class, with the 0.5 line; a dot on every
+    bar's top, so that a clip whose p(dog) is near 0 is still seen."""
     ax = _axes(ax, figsize=(9, 3))
     rows = sorted(files, key=lambda r: r["p_dog"])
     colors = [CLASS_COLORS[LABELS.index(r["label"])] for r in rows]
     ax.bar(np.arange(len(rows)), [r["p_dog"] for r in rows], color=colors)
+    ax.scatter(np.arange(len(rows)), [r["p_dog"] for r in rows], c=colors, s=8, zorder=3, clip_on=False)
     ax.axhline(0.5, color="black", lw=0.8, ls="--", label="0.5: called dog above")
     handles = [Patch(color=CLASS_COLORS[i], label=f"truly {name}") for i, name in enumerate(LABELS)]
     ax.legend(handles=[*handles, ax.lines[-1]], loc="upper left", fontsize="small")
