@@ -1,4 +1,4 @@
-// How the network learns, in plain JavaScript: each function mirrors one of catdog_cnn/backprop.py, so the page
+// How the network learns, in plain JavaScript: each function mirrors one of catdog_cnn/nets/backprop.py, so the page
 // trains with the same arithmetic the lesson "How it learns" builds in NumPy. A batch is
 // {data: Float64Array, n, steps, channels}, window by window, step by step, channel by channel. The module is a
 // function so that the page's worker can be built from its source.

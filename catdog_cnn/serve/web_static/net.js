@@ -1,5 +1,5 @@
-// The whole network in plain JavaScript. Each function mirrors one of catdog_cnn/numpy_net.py, and the
-// recording's answer mirrors catdog_cnn/predict.py: the same windows, silence rule, scaling and vote.
+// The whole network in plain JavaScript. Each function mirrors one of catdog_cnn/serve/numpy_net.py, and the
+// recording's answer mirrors catdog_cnn/serve/predict.py: the same windows, silence rule, scaling and vote.
 // A tensor is {data: Float64Array, steps, channels}, its values row by row (step by step). The module is a
 // function so that the page's worker (worker.js) can be built from its source and run the same code.
 "use strict";

@@ -1,5 +1,5 @@
 // Watch it learn: a network of the original's or m5's shape, trained from random weights in a worker with the
-// page's backward pass (learn.js, which mirrors catdog_cnn/backprop.py), on the windows `export-web
+// page's backward pass (learn.js, which mirrors catdog_cnn/nets/backprop.py), on the windows `export-web
 // --training-windows N` packed into training.js. The page draws the loss, the validation accuracy and the first
 // layer's kernels and their frequency responses as they form; paused, the network it learned joins the network
 // menu, so every panel above can peel it.
