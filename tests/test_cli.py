@@ -53,13 +53,14 @@ def test_predict_json_lists_every_file(model_dir, recordings, capsys):
         assert r["label"] == ("dog" if r["p_dog"] > 0.5 else "cat")
 
 
-def test_keras_and_litert_runtimes_agree(model_dir, recordings, capsys):
+def test_keras_litert_and_numpy_runtimes_agree(model_dir, recordings, capsys):
     good = str(recordings[0])
-    main(["predict", good, "--model", str(model_dir), "--json", "--runtime", "keras"])
-    keras_result = json.loads(capsys.readouterr().out)[0]
-    main(["predict", good, "--model", str(model_dir), "--json"])
-    litert_result = json.loads(capsys.readouterr().out)[0]
-    np.testing.assert_allclose(litert_result["segments"], keras_result["segments"], atol=2e-4)  # 4 decimals shown
+    answers = {}
+    for runtime in ("keras", "litert", "numpy"):
+        assert main(["predict", good, "--model", str(model_dir), "--json", "--runtime", runtime]) == 0
+        answers[runtime] = json.loads(capsys.readouterr().out)[0]["segments"]
+    np.testing.assert_allclose(answers["litert"], answers["keras"], atol=2e-4)  # 4 decimals shown
+    np.testing.assert_allclose(answers["numpy"], answers["keras"], atol=2e-4)
 
 
 def test_a_broken_file_costs_no_other_file(model_dir, recordings, capsys):

@@ -78,8 +78,8 @@ def test_an_installed_copy_predicts_away_from_the_repository(wheel, tmp_path):
 
 @pytest.mark.realdata
 def test_the_base_install_answers_without_tensorflow(wheel, tmp_path, real_data_dir):
-    """`pip install catdog-cnn` (from the lock, into a fresh venv) predicts, explains and exports the explorer with
-    TensorFlow absent, and a command that needs it says in one line which extra to install."""
+    """The base package (from the lock, into a fresh venv) predicts, explains, exports the explorer and verifies the
+    data with TensorFlow absent, and a command that needs it says in one line which extra to install."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
@@ -105,6 +105,8 @@ def test_the_base_install_answers_without_tensorflow(wheel, tmp_path, real_data_
     assert f"<td>{p_dog:.3f}</td>" in (tmp_path / "report.html").read_text()  # LiteRT and NumPy agree
     exported = subprocess.run([cli, "export-web", "--out", "web"], **run)
     assert exported.returncode == 0 and (tmp_path / "web" / "models.js").is_file(), exported.stderr
+    fetched = subprocess.run([cli, "fetch-data", "--dest", str(real_data_dir)], **run)  # a copy: verified, not fetched
+    assert fetched.returncode == 0 and "dataset ready" in fetched.stdout, fetched.stderr
     refused = subprocess.run([cli, "train", "--epochs", "1"], **run)
     assert refused.returncode == 1 and refused.stderr.strip().count("\n") == 0, refused.stderr
     assert "pip install 'catdog-cnn[train]'" in refused.stderr and "tensorflow" in refused.stderr
