@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..config import MIN_SOUND_SECONDS, SAMPLE_RATE, SEGMENT, SILENCE_DBFS, SOUND_FRAME_SECONDS, CatDogError
+from ..sound.audio import INT16_SCALE, int16_samples
 from ..sound.data import LABELS
 from .manifest import CONFIG_FILE, read_verified, verified, write_atomic
 from .numpy_net import Layer
@@ -39,7 +40,6 @@ SPEC_FILE = "inference.json"
 ARRAYS_FILE = "inference.npz"
 SOUNDS_FILE = "sounds.npz"
 SPEC_FORMAT = 1  # raised when a reader of an older spec would misread a newer one
-INT16_SCALE = 32767  # a sound in [-1, 1] is kept as 16-bit samples
 PREPARE = "catdog-cnn prepare --model {folder}"  # the command that writes a folder's spec and sounds
 
 
@@ -95,6 +95,21 @@ def write_spec(folder: str | os.PathLike, spec: InferenceSpec) -> list[str]:
     return [SPEC_FILE, ARRAYS_FILE]
 
 
+def _document(folder: Path) -> dict[str, Any] | None:
+    """``inference.json`` of a run folder, checked against its manifest and its format; None if it has none."""
+    if not (folder / SPEC_FILE).is_file():
+        return None
+    try:
+        document = json.loads(read_verified(folder, SPEC_FILE))
+    except ValueError as err:
+        raise CatDogError(f"{folder / SPEC_FILE}: not valid JSON ({err}); remake it with "
+                          f"`{PREPARE.format(folder=folder)}`.") from None  # fmt: skip
+    if document.get("format") != SPEC_FORMAT:
+        raise CatDogError(f"{folder / SPEC_FILE}: spec format {document.get('format')!r}, this version reads "
+                          f"{SPEC_FORMAT}; remake it with `{PREPARE.format(folder=folder)}`.")  # fmt: skip
+    return document
+
+
 def read_spec(folder: str | os.PathLike) -> InferenceSpec | None:
     """A run folder's inference spec (checked against its manifest), or None if it has none.
 
@@ -104,24 +119,16 @@ def read_spec(folder: str | os.PathLike) -> InferenceSpec | None:
         If a file differs from its manifest record, or the spec is not one this version reads.
     """
     folder = run_folder(folder)
-    if not (folder / SPEC_FILE).is_file():
+    document = _document(folder)
+    if document is None:
         return None
     try:
-        document = json.loads(read_verified(folder, SPEC_FILE))
-        if document.get("format") != SPEC_FORMAT:
-            raise CatDogError(f"{folder / SPEC_FILE}: spec format {document.get('format')!r}, this version reads "
-                              f"{SPEC_FORMAT}; remake it with `{PREPARE.format(folder=folder)}`.")  # fmt: skip
         with np.load(io.BytesIO(read_verified(folder, ARRAYS_FILE))) as saved:
             arrays = {name: saved[name] for name in saved.files}
-        layers = [
-            Layer(
-                d["kind"],
-                d["name"],
-                {k.split("/", 1)[1]: a for k, a in arrays.items() if k.split("/")[0] == d["name"]},
-                d["settings"],
-            )  # fmt: skip
-            for d in document.pop("layers")
-        ]
+        layers = []
+        for d in document.pop("layers"):
+            own = {key.split("/", 1)[1]: a for key, a in arrays.items() if key.split("/", 1)[0] == d["name"]}
+            layers.append(Layer(d["kind"], d["name"], own, d["settings"]))
     except (OSError, ValueError, KeyError) as err:
         raise CatDogError(f"{folder}: its inference spec cannot be read ({type(err).__name__}: {err}); remake it "
                           f"with `{PREPARE.format(folder=folder)}`.") from None  # fmt: skip
@@ -146,10 +153,10 @@ def window_options(folder: str | os.PathLike) -> dict[str, Any]:
     From the inference spec; a folder written before specs existed is read from the two keys of its
     ``config.json`` (the defaults where it has neither).
     """
-    spec = read_spec(folder)
-    if spec is not None:
-        return {"normalization": spec.normalization, "min_peak": spec.min_peak}
     folder = run_folder(folder)
+    document = _document(folder)  # the two rules only: the weights are not read
+    if document is not None:
+        return {"normalization": document["normalization"], "min_peak": document["min_peak"]}
     path = verified(folder, CONFIG_FILE)
     saved: dict[str, Any] = {}
     if path.is_file():
@@ -165,7 +172,7 @@ def write_sounds(folder: str | os.PathLike, sounds: np.ndarray) -> list[str]:
     """Write ``sounds.npz`` (one second per component, shape (components, segment), in [-1, 1]; kept as 16-bit
     samples, as a WAV file would); returns its name."""
     buffer = io.BytesIO()
-    np.savez(buffer, sounds=np.round(np.clip(sounds, -1.0, 1.0) * INT16_SCALE).astype(np.int16))
+    np.savez(buffer, sounds=int16_samples(sounds))
     write_atomic(Path(folder) / SOUNDS_FILE, buffer.getvalue())
     return [SOUNDS_FILE]
 

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from ..config import MIN_SOUND_SECONDS, SAMPLE_RATE, SEGMENT, SILENCE_DBFS, SOUND_FRAME_SECONDS, CatDogError
+from ..sound.audio import int16_samples
 from ..sound.inputs import printable
-from .manifest import KERAS_FILE
 from .numpy_net import Layer
 from .output_folder import check_folder, write_folder
-from .spec import SPEC_FILE, InferenceSpec, load_spec, run_folder, window_options
+from .spec import InferenceSpec, load_spec, run_folder
 
 __all__ = ["STATIC_FILES", "field_starts", "model_document", "training_windows", "run_names", "check_run", "export_web"]
 
@@ -59,12 +59,8 @@ def field_starts(layers: list[Layer], segment: int = SEGMENT) -> dict[str, tuple
 
 
 def model_document(spec: InferenceSpec, name: str) -> dict[str, Any]:
-    """Everything the page needs of one network: its layers with their weights, and ``predict``'s rules."""
-    if spec.normalization != "window":
-        raise CatDogError(
-            f"{name}: the web explorer scales each window to its peak; this model expects {spec.normalization!r}; "
-            "export a run trained with eval_normalization 'window'"
-        )
+    """Everything the page needs of one network (checked by :func:`check_run`): its layers with their weights,
+    and ``predict``'s rules."""
     layers = spec.layers
     fields = field_starts(layers)
     return {
@@ -116,7 +112,7 @@ def _examples(data_dir: str | os.PathLike | None, n: int, seed: int) -> dict[str
 
 
 def _int16(x: np.ndarray) -> str:
-    return base64.b64encode(np.round(np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()).decode()
+    return base64.b64encode(int16_samples(x).tobytes()).decode()
 
 
 def training_windows(data_dir: str | os.PathLike | None, n: int, seed: int = 0) -> dict[str, Any]:
@@ -165,8 +161,8 @@ def run_names(runs: list[Path]) -> dict[str, Path]:
         parts += 1
 
 
-def check_run(run: str | os.PathLike) -> None:
-    """Refuse, before any work, a run folder the page cannot answer as ``predict`` does.
+def check_run(run: str | os.PathLike) -> InferenceSpec:
+    """Refuse, before any work, a run folder the page cannot answer as ``predict`` does; return its inference spec.
 
     Raises
     ------
@@ -174,22 +170,16 @@ def check_run(run: str | os.PathLike) -> None:
         If the folder has no inference spec (:func:`~catdog_cnn.serve.spec.load_spec` says how to make it), or
         its evaluation rule (scaling, window selection) is one the page does not implement.
     """
-    folder = run_folder(run)
-    if not (folder / SPEC_FILE).is_file() and not (folder / KERAS_FILE).is_file():
-        raise CatDogError(f"{printable(str(folder))}: holds no {KERAS_FILE}; give --model a folder that "
-                          "`catdog-cnn train` wrote.")  # fmt: skip
-    options = window_options(folder)
-    if options["normalization"] != "window":
-        raise CatDogError(f"{printable(str(folder))}: its evaluation rule eval_normalization: "
-                          f"{options['normalization']!r} is not one the web explorer implements (it scales each "
-                          "window to its peak); export a run whose config.json has eval_normalization "
-                          "'window'.")  # fmt: skip
-    if options["min_peak"] > 0:
-        raise CatDogError(f"{printable(str(folder))}: its evaluation rule eval_min_peak: {options['min_peak']} (judge "
-                          "only windows near the recording's peak) is not one the web explorer implements; export a "
-                          "run whose config.json has eval_min_peak 0, or use `catdog-cnn predict --model`."
-                          )  # fmt: skip
-    load_spec(folder)
+    spec, where = load_spec(run), printable(str(run_folder(run)))
+    if spec.normalization != "window":
+        raise CatDogError(f"{where}: its evaluation rule eval_normalization: {spec.normalization!r} is not one the web "
+                          "explorer implements (it scales each window to its peak); export a run whose config.json "
+                          "has eval_normalization 'window'.")  # fmt: skip
+    if spec.min_peak > 0:
+        raise CatDogError(f"{where}: its evaluation rule eval_min_peak: {spec.min_peak} (judge only windows near the "
+                          "recording's peak) is not one the web explorer implements; export a run whose config.json "
+                          "has eval_min_peak 0, or use `catdog-cnn predict --model`.")  # fmt: skip
+    return spec
 
 
 def export_web(
@@ -219,8 +209,7 @@ def export_web(
         raise CatDogError(f"--examples must be 0 or more, not {examples}")
     if training < 0:
         raise CatDogError(f"--training-windows must be 0 or more, not {training}")
-    for run in models.values():
-        check_run(run)
+    specs = {name: check_run(run) for name, run in models.items()}
     data = find_data_dir(data_dir) if examples or training else None
 
     def build(folder: Path) -> None:
@@ -229,8 +218,8 @@ def export_web(
             with (static / name).open("rb") as src, open(folder / name, "wb") as dst:
                 shutil.copyfileobj(src, dst)
         scripts = [f"window.CATDOG_MODEL_NAMES = {json.dumps(list(models))};\n"]
-        for name, run in models.items():
-            scripts.append(_script("CATDOG_MODELS", name, model_document(load_spec(run), name)))
+        for name, spec in specs.items():
+            scripts.append(_script("CATDOG_MODELS", name, model_document(spec, name)))
         (folder / "models.js").write_text("".join(scripts))
         sample = _script("CATDOG_EXAMPLES", "test", _examples(data, examples, seed)) if examples else ""
         (folder / "examples.js").write_text(sample)

@@ -37,12 +37,14 @@ from ..config import (
     CatDogError,
 )
 
-__all__ = ["AUDIO_EXTENSIONS", "RESAMPLER_QUALITY", "AudioReader", "load_audio", "resample", "wav_bytes"]
+__all__ = ["AUDIO_EXTENSIONS", "RESAMPLER_QUALITY", "INT16_SCALE", "AudioReader", "load_audio", "resample", "wav_bytes",
+           "int16_samples"]  # fmt: skip
 
 AUDIO_EXTENSIONS = (
     ".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".caf", ".w64", ".rf64",
     ".m4a", ".aac", ".mp4", ".m4v", ".mov", ".webm", ".mkv", ".3gp", ".amr", ".wma",
 )  # fmt: skip
+INT16_SCALE = 32767  # a sample in [-1, 1] kept in 16 bits
 RESAMPLER_QUALITY = "HQ"  # soxr's high quality: passband to 91% of Nyquist, 144 dB stop band
 
 Source = str | os.PathLike | BinaryIO
@@ -332,5 +334,10 @@ def wav_bytes(x: np.ndarray, *, sample_rate: int = SAMPLE_RATE) -> bytes:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
-        out.writeframes((x / peak * 32767).astype("<i2").tobytes())
+        out.writeframes((x / peak * INT16_SCALE).astype("<i2").tobytes())
     return buffer.getvalue()
+
+
+def int16_samples(x: np.ndarray) -> np.ndarray:
+    """Samples in [-1, 1] (clipped there) as 16-bit integers, rounded: how packed windows and sounds are kept."""
+    return np.round(np.clip(x, -1.0, 1.0) * INT16_SCALE).astype("<i2")
