@@ -165,3 +165,8 @@ def test_evaluate_lists_the_files_called_wrong_and_every_file_on_request(real_da
     assert main(["evaluate", "--data-dir", str(real_data_dir), "--runtime", "litert", "--files"]) == 0
     every = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("cat_", "dog_"))]
     assert len(every) == 97 and [line.removesuffix("  <- wrong") for line in every if "<- wrong" in line] == wrong
+    scores = {}
+    for runtime in ("litert", "numpy"):  # the NumPy network of the spec, not Keras under another name
+        assert main(["evaluate", "--data-dir", str(real_data_dir), "--runtime", runtime, "--json"]) == 0
+        scores[runtime] = [row["p_dog"] for row in json.loads(capsys.readouterr().out)["files"]]
+    np.testing.assert_allclose(scores["numpy"], scores["litert"], atol=1e-4)

@@ -58,9 +58,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _probability_function(model, runtime: str, model_path: Path):
-    """Keras' own ``predict``, or the model's LiteRT twin (the committed one, else converted now)."""
+    """Keras' own ``predict``, the model's LiteRT twin (the committed one, else converted now), or the NumPy network
+    of its inference spec."""
     from .runs import predictor
 
+    if runtime == "numpy":
+        return RUNTIMES["numpy"][1](model_path)
     if runtime == "litert":
         from ..serve.manifest import LITERT_FILE
         from ..serve.predict import load_predictor
