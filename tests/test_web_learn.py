@@ -157,3 +157,26 @@ def test_balanced_batches_are_half_cat_half_dog_and_seeded(learn_page):
     for chosen in drawn:
         assert sorted(labels[i] for i in chosen) == [0, 0, 0, 1, 1, 1] and len(set(chosen)) == 6
     assert drawn[0] == drawn[2] and drawn[0] != drawn[1]
+
+
+def test_steps_that_reuse_their_arrays_give_the_same_weights_as_fresh_arrays(learn_page, real_batch):
+    x, y = real_batch  # batches of 4, 2 and 4 windows: the kept arrays must be refilled, and dropped on a new size
+    same = learn_page.evaluate(
+        "([layers, x, y, n]) => {"
+        + DECODE
+        + """
+        const reused = decodeLayers(layers), fresh = decodeLayers(layers), a = Learn.adam(), b = Learn.adam();
+        const part = (m) => [batchOf(x.slice(0, m * x.length / n), m), Float64Array.from(y.slice(0, m))];
+        for (const m of [4, 2, 4]) {
+          const [data, labels] = part(m);
+          Learn.trainStep(reused, data, labels, a);
+          const pass = Learn.forwardTrain(fresh, data), {dlogit} = Learn.binaryCrossEntropy(pass.logit, labels);
+          b.update(fresh, Learn.backward(fresh, pass, dlogit));
+          Learn.trackStatistics(fresh, pass, Learn.BN_MOMENTUM);
+        }
+        return reused.every((l, i) => Object.keys(l.arrays).every((k) =>
+          l.arrays[k].values.every((v, j) => v === fresh[i].arrays[k].values[j])));
+        }""",
+        [as_json(bp.initial_layers(seed=0)), np.ravel(x).tolist(), y.tolist(), len(x)],
+    )
+    assert same

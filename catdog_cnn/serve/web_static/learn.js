@@ -8,8 +8,31 @@ function learnModule() {
   const BN_MOMENTUM = 0.99, BN_EPSILON = 1e-3;  // Keras' defaults, as backprop.py
   const ADAM = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
+  // A training step's large arrays are kept for the next step: a fresh array of megabytes costs more to get from
+  // the system than to fill with zeros, and every step asks for the same sizes.
+  let taken = null;  // the arrays the running step took, or null outside a step
+  let spare = new Map();  // length: arrays the last step used, free to reuse
+
+  function zeros(length) {
+    if (taken === null) return new Float64Array(length);
+    const free = spare.get(length), data = free && free.length ? free.pop().fill(0) : new Float64Array(length);
+    taken.push(data);
+    return data;
+  }
+
+  function reusingArrays(work) {  // runs work() with zeros() drawing on the last step's arrays
+    taken = [];
+    try {
+      return work();
+    } finally {
+      spare = new Map();
+      for (const data of taken) spare.set(data.length, [...(spare.get(data.length) || []), data]);
+      taken = null;
+    }
+  }
+
   function batch(n, steps, channels) {
-    return { data: new Float64Array(n * steps * channels), n, steps, channels };
+    return { data: zeros(n * steps * channels), n, steps, channels };
   }
 
   // A seeded random number generator (mulberry32): the same seed gives the same run in every browser.
@@ -66,24 +89,40 @@ function learnModule() {
     return { steps, left: Math.floor(Math.max((steps - 1) * stride + size - stepsIn, 0) / 2) };
   }
 
+  // With channels last, the inputs output step t meets are one run of the input, from step t * stride - left:
+  // each output is the bias plus a dot product of that run with the kernel, in the order NumPy sums it.
   function convForward(x, kernel, bias, stride) {
-    const [size, cin, cout] = kernel.shape, k = kernel.values;
+    const [size, cin, cout] = kernel.shape, k = kernel.values, span = size * cin;
     const { steps, left } = padding(x.steps, size, stride);
-    const out = batch(x.n, steps, cout);
+    const out = batch(x.n, steps, cout), od = out.data, xd = x.data, bv = bias.values;
+    const kt = new Float64Array(span * cout);  // kernel by output channel: kt[o * span + j] = k[j * cout + o]
+    for (let j = 0; j < span; j++) for (let o = 0; o < cout; o++) kt[o * span + j] = k[j * cout + o];
     for (let b = 0; b < x.n; b++) {
       for (let t = 0; t < steps; t++) {
-        const o0 = (b * steps + t) * cout;
-        for (let o = 0; o < cout; o++) out.data[o0 + o] = bias.values[o];
-        for (let s = 0; s < size; s++) {
-          const at = t * stride + s - left;
-          if (at < 0 || at >= x.steps) continue;
-          const i0 = (b * x.steps + at) * cin;
-          for (let i = 0; i < cin; i++) {
-            const v = x.data[i0 + i];
-            if (v === 0) continue;
-            const w = (s * cin + i) * cout;
-            for (let o = 0; o < cout; o++) out.data[o0 + o] += v * k[w + o];
+        const o0 = (b * steps + t) * cout, at = t * stride - left;
+        const first = Math.max(0, -at), last = Math.min(size, x.steps - at);  // taps inside the window
+        const i0 = (b * x.steps + at) * cin, j0 = first * cin, j1 = last * cin;
+        let o = 0;
+        for (; o + 4 <= cout; o += 4) {  // four outputs at once: four independent sums keep the processor busy
+          const ka = o * span, kb = ka + span, kc = kb + span, kd = kc + span;
+          let s0 = bv[o], s1 = bv[o + 1], s2 = bv[o + 2], s3 = bv[o + 3];
+          for (let j = j0; j < j1; j++) {
+            const v = xd[i0 + j];
+            s0 += v * kt[ka + j];
+            s1 += v * kt[kb + j];
+            s2 += v * kt[kc + j];
+            s3 += v * kt[kd + j];
           }
+          od[o0 + o] = s0;
+          od[o0 + o + 1] = s1;
+          od[o0 + o + 2] = s2;
+          od[o0 + o + 3] = s3;
+        }
+        for (; o < cout; o++) {
+          const ko = o * span;
+          let sum = bv[o];
+          for (let j = j0; j < j1; j++) sum += xd[i0 + j] * kt[ko + j];
+          od[o0 + o] = sum;
         }
       }
     }
@@ -96,24 +135,43 @@ function learnModule() {
     const [size, cin, cout] = kernel.shape, k = kernel.values;
     const { steps, left } = padding(x.steps, size, stride);
     const dx = batch(x.n, x.steps, cin), dk = array([size, cin, cout]), db = array([cout]);
+    const xd = x.data, dxd = dx.data, dyd = dy.data, dkv = dk.values, dbv = db.values;
     for (let b = 0; b < x.n; b++) {
       for (let t = 0; t < steps; t++) {
-        const o0 = (b * steps + t) * cout;
-        for (let o = 0; o < cout; o++) db.values[o] += dy.data[o0 + o];
-        for (let s = 0; s < size; s++) {
-          const at = t * stride + s - left;
-          if (at < 0 || at >= x.steps) continue;
-          const i0 = (b * x.steps + at) * cin;
-          for (let i = 0; i < cin; i++) {
-            const v = x.data[i0 + i], w = (s * cin + i) * cout;
-            let sum = 0;
-            for (let o = 0; o < cout; o++) {
-              const g = dy.data[o0 + o];
-              dk.values[w + o] += v * g;
-              sum += k[w + o] * g;
-            }
-            dx.data[i0 + i] += sum;
+        const o0 = (b * steps + t) * cout, at = t * stride - left;
+        for (let o = 0; o < cout; o++) dbv[o] += dyd[o0 + o];
+        const first = Math.max(0, -at), last = Math.min(size, x.steps - at);
+        const i0 = (b * x.steps + at) * cin, j1 = last * cin;
+        let j = first * cin;
+        for (; j + 4 <= j1; j += 4) {  // four inputs at once: four independent sums keep the processor busy
+          const va = xd[i0 + j], vb = xd[i0 + j + 1], vc = xd[i0 + j + 2], vd = xd[i0 + j + 3];
+          const wa = j * cout, wb = wa + cout, wc = wb + cout, wd = wc + cout;
+          let sa = 0, sb = 0, sc = 0, sd = 0;
+          for (let o = 0; o < cout; o++) {
+            const g = dyd[o0 + o];
+            dkv[wa + o] += va * g;
+            dkv[wb + o] += vb * g;
+            dkv[wc + o] += vc * g;
+            dkv[wd + o] += vd * g;
+            sa += k[wa + o] * g;
+            sb += k[wb + o] * g;
+            sc += k[wc + o] * g;
+            sd += k[wd + o] * g;
           }
+          dxd[i0 + j] += sa;
+          dxd[i0 + j + 1] += sb;
+          dxd[i0 + j + 2] += sc;
+          dxd[i0 + j + 3] += sd;
+        }
+        for (; j < j1; j++) {
+          const v = xd[i0 + j], w = j * cout;
+          let sum = 0;
+          for (let o = 0; o < cout; o++) {
+            const g = dyd[o0 + o];
+            dkv[w + o] += v * g;
+            sum += k[w + o] * g;
+          }
+          dxd[i0 + j] += sum;
         }
       }
     }
@@ -359,11 +417,13 @@ function learnModule() {
   // One step of learning on a batch: forward, loss, backward, Adam; `layers` change in place. Returns the
   // batch's loss before the step.
   function trainStep(layers, x, y, optimizer, momentum = BN_MOMENTUM) {
-    const pass = forwardTrain(layers, x);
-    const { loss, dlogit } = binaryCrossEntropy(pass.logit, y);
-    optimizer.update(layers, backward(layers, pass, dlogit));
-    trackStatistics(layers, pass, momentum);
-    return loss;
+    return reusingArrays(() => {
+      const pass = forwardTrain(layers, x);
+      const { loss, dlogit } = binaryCrossEntropy(pass.logit, y);
+      optimizer.update(layers, backward(layers, pass, dlogit));
+      trackStatistics(layers, pass, momentum);
+      return loss;
+    });
   }
 
   // A batch of windows `indices` of `windows` (an array of Float32Array or Float64Array), and their labels.
