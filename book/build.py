@@ -73,7 +73,7 @@ recording of your own (or your microphone) and look inside, with nothing to inst
 </body></html>
 """
 # The core path of a one-week unit, in reading order; the other chapters are optional.
-CORE = ("01", "02", "03", "09", "10", "05")
+CORE = ("01", "02", "03", "10", "11", "05")
 WORDS_PER_MINUTE = 200  # reading speed assumed for the reading load
 WIDGET = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = (

@@ -12,7 +12,7 @@ from catdog_cnn.nets import backprop as bp
 from catdog_cnn.serve.numpy_net import Layer
 
 # Largest difference from TensorFlow computing in float64, as a share of the largest gradient of that array. In
-# float32, as Keras trains, round-off alone gives up to 4e-3 on the original's ten blocks (lesson 09 shows it).
+# float32, as Keras trains, round-off alone gives up to 4e-3 on the original's ten blocks (lesson 10 shows it).
 GRADIENT_TOLERANCE = 1e-9
 
 

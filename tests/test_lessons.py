@@ -93,7 +93,7 @@ TERMS = (
     "SmoothGrad", "deletion curve", "correlation", "augmentation", "parameter", "multiply-add", "peak threshold",
     "mean vote", "activation maximization", "tone probe", "knowledge distillation", "cross-validation", "embedding",
     "probe", "confusion matrix", "per-window scaling", "moving average", "weight", "bias", "kernel", "feature map",
-    "mixup", "fine-tuning", "pretrained",
+    "mixup", "fine-tuning", "pretrained", "attribution", "rank correlation",
 )  # fmt: skip
 
 

@@ -343,3 +343,16 @@ def test_layer_differences_name_each_layer_with_its_output_shape():
     ax = plots.layer_differences({"conv_1": 1e-7, "dense": 0.0}, shapes={"conv_1": (3996, 36), "dense": (1,)})
     assert [t.get_text() for t in ax.get_xticklabels()] == ["conv_1\n3,996 × 36", "dense\n1"]
     plt.close(ax.figure)
+
+
+def test_relevances_draws_each_slice_where_it_sits_scaled_to_its_method():
+    x = np.zeros(16000, np.float32)
+    by_method = {"occlusion": np.array([0.0, 2.0, 0.0, -1.0]), "input gradient": np.array([5.0, 0.0, 0.0, 0.0])}
+    fig = plots.relevances(x, by_method, title="a window")
+    waveform, occlusion, gradient = fig.axes
+    assert waveform.get_title() == "a window" and occlusion.get_ylabel() == "occlusion"
+    bars = occlusion.patches
+    assert [round(b.get_x(), 3) for b in bars] == [0.0, 0.25, 0.5, 0.75]  # each 250-ms slice at its start
+    assert [b.get_height() for b in bars] == [0.0, 1.0, 0.0, -0.5]  # scaled to the method's largest
+    assert gradient.patches[0].get_height() == 1.0 and gradient.get_xlabel() == "time (s)"
+    plt.close(fig)

@@ -61,7 +61,9 @@ def _logit_function(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
 
 
 def _batches(x: np.ndarray, size: int = _BATCH):
-    """``x`` in batches of ``size`` windows, the last padded with silence (one shape: one trace)."""
+    """``x`` in batches of ``size`` windows (fewer when ``x`` has fewer), the last padded with silence to the same
+    shape as the others."""
+    size = max(1, min(size, len(x)))
     for i in range(0, len(x), size):
         batch = x[i : i + size]
         yield len(batch), np.pad(batch, ((0, size - len(batch)), (0, 0), (0, 0)))

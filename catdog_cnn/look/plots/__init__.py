@@ -21,6 +21,7 @@ from .network import (
     layer_activations,
     prediction,
     receptive_fields,
+    relevances,
     segment,
     tone_probe,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "components_by_class",
     "deletion_curves",
     "receptive_fields",
+    "relevances",
     "recording_overview",
     "layer_stack",
 ]

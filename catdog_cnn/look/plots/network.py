@@ -196,6 +196,34 @@ def components_by_class(named: dict[str, tuple[np.ndarray, np.ndarray]]) -> Figu
     return fig
 
 
+def relevances(
+    x: np.ndarray, by_method: dict[str, np.ndarray], *, title: str = "", sample_rate: int = SAMPLE_RATE
+) -> Figure:
+    """A window's waveform over one panel per method: each slice's relevance as a bar, scaled to the method's
+    largest, so the methods' orderings compare at a glance (their units differ).
+
+    ``by_method`` maps a method to its relevance of every slice (one window's row of
+    :func:`~catdog_cnn.look.attribution.relevance`); the slices split the window into equal parts.
+    """
+    fig, axes = plt.subplots(len(by_method) + 1, 1, figsize=(8, 1.2 * len(by_method) + 2.2), sharex=True,
+                             layout="constrained", height_ratios=[2] + [1] * len(by_method))  # fmt: skip
+    segment(x, ax=axes[0], title=title, sample_rate=sample_rate)
+    axes[0].set_xlabel("")
+    seconds = len(np.ravel(x)) / sample_rate
+    for i, (ax, (method, values)) in enumerate(zip(axes[1:], by_method.items(), strict=True)):
+        values = np.asarray(values, dtype=float)
+        width = seconds / len(values)
+        scaled = values / max(float(np.max(np.abs(values))), 1e-12)
+        ax.bar(np.arange(len(values)) * width, scaled, width=0.9 * width, align="edge",
+               color=LINE_COLORS[i % len(LINE_COLORS)])  # fmt: skip
+        ax.axhline(0, color="0.7", lw=0.6)
+        ax.set_ylim(min(-0.1, float(scaled.min()) * 1.1), 1.1)
+        ax.set_ylabel(method, rotation=0, ha="right", va="center", fontsize=9)
+        ax.set_yticks([0, 1])
+    axes[-1].set_xlabel("time (s)")
+    return fig
+
+
 def deletion_curves(curves: dict[str, np.ndarray], *, ax: Axes | None = None, title: str = "") -> Axes:
     """Mean p of the predicted class as 50-ms slices are deleted, most relevant first, one line per method.
 

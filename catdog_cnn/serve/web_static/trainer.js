@@ -10,7 +10,7 @@ function trainerMain() {
   const REPORT_MS = 150;  // progress at most this often
   const EVAL_EVERY = 25;  // steps between two scores on the validation windows
   // Batch normalization's statistics are tracked with momentum 0.9, not Keras' 0.99, so that the network scores
-  // sensibly at inference after tens of steps instead of hundreds (lesson 09 shows the lag).
+  // sensibly at inference after tens of steps instead of hundreds (lesson 10 shows the lag).
   const BN_MOMENTUM = 0.9;
   let data = null, layers = null, optimizer = null, next = null, running = false, step = 0, busyMs = 0;
   let generation = 0;  // which reset the network comes from: the page ignores messages about an older one
