@@ -85,3 +85,11 @@ def test_deleting_into_floor_noise_still_flips_a_decision_built_from_two_bursts(
     assert areas.shape == (2,) and attribution.deletion_area(curves) == pytest.approx(areas.mean())
     with pytest.raises(ValueError, match="fill must be one of"):
         attribution.deletion_curves(model, x, r, fill="pink noise")
+
+
+def test_the_lead_of_one_method_is_the_mean_paired_difference_with_its_standard_error():
+    worse = np.array([0.9, 0.8, 0.7, 0.6])
+    mean, se = attribution.area_lead(worse - np.array([0.1, 0.2, 0.1, 0.2]), worse)
+    assert mean == pytest.approx(0.15) and se == pytest.approx(np.std([0.1, 0.2, 0.1, 0.2], ddof=1) / 2)
+    # the same windows' spread cancels: a constant lead has no error, whatever the areas themselves do
+    assert attribution.area_lead(worse - 0.05, worse) == pytest.approx((0.05, 0.0))

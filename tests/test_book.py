@@ -84,7 +84,7 @@ def test_the_contents_render_the_goals_and_state_the_core_path_and_its_reading_l
 
 
 def test_an_explorer_that_needs_jupyterlab_points_to_the_browser_explorer_in_the_book(built):
-    page = (built / "06_attribution.html").read_text()
+    page = (built / "05_layer_peeling.html").read_text()
     assert "widget-view+json" not in page and page.count('class="book-widget"') >= 1
     assert '<a href="explorer/index.html">browser explorer</a>' in page
 

@@ -1,7 +1,7 @@
-"""Notebook 06's explorer, driven in a real JupyterLab by headless Chromium.
+"""Notebook 05's explorer, driven in a real JupyterLab by headless Chromium.
 
 Starts JupyterLab on a free localhost port with a token (on a copy of the
-notebook, so nothing in the project is saved over), opens notebook 06, runs all
+notebook, so nothing in the project is saved over), opens notebook 05, runs all
 cells from JupyterLab's Run menu, waits for the explorer, moves the
 sample and layer sliders and checks that the picture changes each time, switches
 the model, loads a recording the test makes, plays the window, asks what a unit
@@ -59,7 +59,7 @@ def lab(tmp_path_factory, real_data_dir):
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     (work / "notebooks").mkdir()
-    shutil.copy(ROOT / "notebooks" / "06_attribution.ipynb", work / "notebooks")
+    shutil.copy(ROOT / "notebooks" / "05_layer_peeling.ipynb", work / "notebooks")
     port, token = free_port(), secrets.token_hex(16)
     env = os.environ | {
         "CATDOG_IMG_DIR": str(work / "img"),
@@ -198,7 +198,7 @@ def test_explorer_in_jupyterlab(lab, tmp_path):
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         try:
-            page.goto(f"{url}/lab/tree/notebooks/06_attribution.ipynb?token={token}")
+            page.goto(f"{url}/lab/tree/notebooks/05_layer_peeling.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             page.wait_for_function("window.jupyterapp && window.jupyterapp.serviceManager", timeout=60_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)

@@ -45,6 +45,7 @@ __all__ = [
     "deletion_curves",
     "deletion_areas",
     "deletion_area",
+    "area_lead",
     "most_decisive_slice",
 ]
 
@@ -252,6 +253,14 @@ def deletion_areas(curves: np.ndarray) -> np.ndarray:
 def deletion_area(curves: np.ndarray) -> float:
     """The mean over windows of :func:`deletion_areas`."""
     return float(np.mean(deletion_areas(curves)))
+
+
+def area_lead(better: np.ndarray, worse: np.ndarray) -> tuple[float, float]:
+    """How much lower one method's deletion areas are than another's on the same windows: the mean of the
+    window-by-window differences ``worse - better``, and its standard error. More than two standard errors is a
+    lead that the windows' spread does not explain."""
+    difference = np.asarray(worse, float) - np.asarray(better, float)
+    return float(difference.mean()), float(difference.std(ddof=1) / np.sqrt(len(difference)))
 
 
 def most_decisive_slice(
