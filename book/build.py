@@ -137,8 +137,8 @@ def _load(books: list[tuple[str, nbformat.NotebookNode]]) -> str:
     order = ", ".join(CORE)
     return (f"<b>The core path</b> of a one-week unit is chapters {order}, in that order: {total:,} words to read, "
             f"about {total / WORDS_PER_MINUTE / 60:.1f} hours at {WORDS_PER_MINUTE} words a minute, plus the code, "
-            "the figures and the exercises. The chapters marked optional go further: comparing models, hearing "
-            "what units want, a pretrained network, and the network in NumPy.")  # fmt: skip
+            "the figures and the exercises. The chapters marked optional go further: comparing models, which "
+            "attribution to trust, hearing what units want, a pretrained network, the network in NumPy.")  # fmt: skip
 
 
 def _nav(pages: list[tuple[str, str]], at: int) -> str:
