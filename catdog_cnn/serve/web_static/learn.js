@@ -26,7 +26,10 @@ function learnModule() {
       return work();
     } finally {
       spare = new Map();
-      for (const data of taken) spare.set(data.length, [...(spare.get(data.length) || []), data]);
+      for (const data of taken) {
+        if (!spare.has(data.length)) spare.set(data.length, []);
+        spare.get(data.length).push(data);
+      }
       taken = null;
     }
   }
